@@ -1,0 +1,3 @@
+from assetcheck.cli import main
+
+main()

@@ -1,0 +1,181 @@
+"""Run the rules: targets in, a report out.
+
+The engine builds the views for each target, runs every selected rule on the views of its
+subject type, and stamps code, severity and location onto what the rules yield.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assetcheck.findings import Finding, Severity
+from assetcheck.limits import DEFAULT_LIMITS, Limits
+from assetcheck.registry import Rule, all_rules
+from assetcheck.report.model import FileReport, Report
+from assetcheck.targets import Target, discover
+from assetcheck.views import (
+    ArchiveView,
+    DescriptorView,
+    ManifestView,
+    MarketingView,
+    ObrView,
+    SourceTreeView,
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that shapes a check. The defaults here are the only defaults."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity = Severity.ERROR
+    image_type: str | None = None
+    limits: Limits = field(default=DEFAULT_LIMITS)
+
+    def selects(self, code: str) -> bool:
+        selected = not self.select or any(code.startswith(p) for p in self.select)
+        return selected and not any(code.startswith(p) for p in self.ignore)
+
+
+class Checker:
+    """Runs the selected rules on views and collects findings for one file."""
+
+    def __init__(self, settings: Settings, report: Report) -> None:
+        self.settings = settings
+        self.report = report
+        self.rules = [r for r in all_rules() if settings.selects(r.code)]
+        self._by_subject: dict[type, list[Rule]] = {}
+
+    def rules_for(self, subject: type) -> list[Rule]:
+        if subject not in self._by_subject:
+            self._by_subject[subject] = [r for r in self.rules if issubclass(subject, r.subject)]
+        return self._by_subject[subject]
+
+    def run(self, view: Any, findings: list[Finding]) -> None:
+        chain: str = getattr(view, "chain", "")
+        own_entry: str | None = getattr(view, "entry", None)
+        for rule in self.rules_for(type(view)):
+            try:
+                for problem in rule.check(view):
+                    entry = problem.entry if problem.entry is not None else own_entry
+                    findings.append(
+                        Finding(
+                            code=rule.code,
+                            severity=rule.severity,
+                            message=problem.message,
+                            entry=_locate(chain, entry),
+                            hint=problem.hint,
+                            line=problem.line,
+                        )
+                    )
+            except Exception as error:  # a bug in a rule must not stop the run
+                self.report.internal_errors.append(
+                    f"rule {rule.code} crashed on {_locate(chain, own_entry) or 'the file'}: "
+                    f"{type(error).__name__}: {error}"
+                )
+
+
+def _locate(chain: str, entry: str | None) -> str | None:
+    if entry is None:
+        return chain.removesuffix("!/") or None
+    return chain + entry
+
+
+def check_paths(paths: Iterable[Path], settings: Settings) -> Report:
+    report = Report()
+    for target in discover(paths, settings.image_type):
+        report.files.append(check_target(target, settings, report))
+    return report
+
+
+def check_target(target: Target, settings: Settings, report: Report) -> FileReport:
+    checker = Checker(settings, report)
+    if target.kind == "artifact":
+        return _check_artifact(target, checker)
+    if target.kind == "source":
+        return _check_source(target, checker)
+    return _check_image(target, checker)
+
+
+def file_digest(path: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def _check_artifact(target: Target, checker: Checker) -> FileReport:
+    size, sha256 = file_digest(target.path)
+    result = FileReport(str(target.path), "artifact", size, sha256)
+    limits = checker.settings.limits
+    with target.path.open("rb") as handle:
+        top = ArchiveView.open(handle, limits, name=target.path.name)
+        try:
+            findings = result.findings
+            for archive in _archives(top):
+                checker.run(archive, findings)
+            if top.readable and top.entries:
+                if target.path.suffix.lower() == ".obr" or top.has("obr.xml"):
+                    _check_obr(ObrView(top), checker, findings)
+                else:
+                    _check_plugin(top, checker, findings)
+        finally:
+            top.close()
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def _archives(top: ArchiveView) -> Iterator[ArchiveView]:
+    """The archive and every archive nested in it, depth first."""
+    yield top
+    if not top.readable:
+        return
+    top.read_issues()  # verifies every entry once and opens nested archives on the way
+    for nested in top.nested():
+        if nested.view is not None:
+            yield from _archives(nested.view)
+
+
+def _check_plugin(archive: ArchiveView, checker: Checker, findings: list[Finding]) -> None:
+    limits = archive.limits
+    descriptor = DescriptorView(archive, limits, in_source=False)
+    checker.run(ManifestView(archive, descriptor), findings)
+    checker.run(descriptor, findings)
+    checker.run(MarketingView(archive, limits, in_source=False), findings)
+
+
+def _check_obr(obr: ObrView, checker: Checker, findings: list[Finding]) -> None:
+    checker.run(obr, findings)
+    checker.run(obr.obr_xml, findings)
+    plugins = obr.root_jars
+    if plugins:
+        plugin = obr.archive.nested_view(plugins[0])
+        if plugin is not None and plugin.readable:
+            _check_plugin(plugin, checker, findings)
+    for name in obr.dependency_jars:
+        dependency = obr.archive.nested_view(name)
+        if dependency is not None and dependency.readable:
+            checker.run(ManifestView(dependency, None), findings)
+
+
+def _check_source(target: Target, checker: Checker) -> FileReport:
+    result = FileReport(str(target.path), "source")
+    tree = SourceTreeView(target.path, checker.settings.limits)
+    limits = checker.settings.limits
+    checker.run(DescriptorView(tree, limits, in_source=True), result.findings)
+    checker.run(MarketingView(tree, limits, in_source=True), result.findings)
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def _check_image(target: Target, checker: Checker) -> FileReport:
+    size, sha256 = file_digest(target.path)
+    return FileReport(str(target.path), "image", size, sha256, target.image_type)

@@ -1,0 +1,65 @@
+"""The one registry through which the engine finds rules.
+
+A rule is a small generator function in a ``rules/`` module, registered with ``@rule``. Its
+docstring is the user's documentation: the first line is the summary, the rest the full text.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from assetcheck.findings import Problem, Severity
+
+CheckFunction = Callable[[Any], Iterable[Problem]]
+
+_RULES: dict[str, Rule] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    severity: Severity
+    subject: type
+    check: CheckFunction
+    doc: str
+    module: str
+
+    @property
+    def summary(self) -> str:
+        return self.doc.splitlines()[0] if self.doc else ""
+
+    @property
+    def family(self) -> str:
+        return self.code.rstrip("0123456789")
+
+
+def rule(code: str, severity: Severity, subject: type) -> Callable[[CheckFunction], CheckFunction]:
+    """Register ``check`` as the rule ``code``, run on every ``subject`` view."""
+
+    def register(check: CheckFunction) -> CheckFunction:
+        if code in _RULES:
+            raise ValueError(f"rule code {code} is registered twice")
+        doc = inspect.cleandoc(check.__doc__ or "")
+        _RULES[code] = Rule(code, severity, subject, check, doc, check.__module__)
+        return check
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    importlib.import_module("rules")
+    return sorted(_RULES.values(), key=lambda r: r.code)
+
+
+def get_rule(code: str) -> Rule | None:
+    all_rules()
+    return _RULES.get(code.upper())
+
+
+def rules_for(subject: type) -> list[Rule]:
+    """Rules that inspect ``subject`` views, including rules written for a base view."""
+    return [r for r in all_rules() if issubclass(subject, r.subject)]

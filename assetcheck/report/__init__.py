@@ -1,0 +1,17 @@
+"""Reporters: each turns the same report value into bytes, and none of them decides anything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assetcheck.report.json_report import render_json
+from assetcheck.report.model import Report
+from assetcheck.report.text import render_text
+
+Renderer = Callable[..., str]
+
+RENDERERS: dict[str, Renderer] = {"text": render_text, "json": render_json}
+
+
+def render(report: Report, fmt: str, *, color: bool = False) -> str:
+    return RENDERERS[fmt](report, color=color)

@@ -1,0 +1,51 @@
+"""The JSON report: a stable, versioned document for pipelines (see the README for the schema)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from assetcheck import __version__
+from assetcheck.findings import Finding
+from assetcheck.report.model import JSON_SCHEMA_VERSION, Report
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    return {
+        "code": finding.code,
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "entry": finding.entry,
+        "line": finding.line,
+        "hint": finding.hint,
+    }
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    summary = report.summary()
+    return {
+        "schema": JSON_SCHEMA_VERSION,
+        "tool": {"name": "assetcheck", "version": __version__},
+        "files": [
+            {
+                "path": file.path,
+                "kind": file.kind,
+                "size": file.size,
+                "sha256": file.sha256,
+                "image_type": file.image_type,
+                "findings": [finding_to_dict(f) for f in file.findings],
+            }
+            for file in report.files
+        ],
+        "summary": {
+            "files": summary.files,
+            "errors": summary.errors,
+            "warnings": summary.warnings,
+            "infos": summary.infos,
+        },
+    }
+
+
+def render_json(report: Report, *, color: bool = False) -> str:
+    del color  # JSON is never coloured
+    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,53 @@
+"""The report value: what a check found, file by file. Every reporter renders this one value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assetcheck.findings import Finding, Severity
+
+JSON_SCHEMA_VERSION = 1
+
+
+@dataclass
+class FileReport:
+    path: str
+    kind: str  # "artifact" | "image" | "source"
+    size: int | None = None
+    sha256: str | None = None
+    image_type: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)
+
+    def passes(self, fail_on: Severity) -> bool:
+        worst = self.worst()
+        return worst is None or worst < fail_on
+
+
+@dataclass
+class Summary:
+    files: int
+    errors: int
+    warnings: int
+    infos: int
+
+
+@dataclass
+class Report:
+    files: list[FileReport] = field(default_factory=list)
+    # Rules that crashed: a bug in assetcheck, reported but never allowed to stop the run.
+    internal_errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> Summary:
+        counts = {severity: 0 for severity in Severity}
+        for file in self.files:
+            for finding in file.findings:
+                counts[finding.severity] += 1
+        return Summary(
+            len(self.files), counts[Severity.ERROR], counts[Severity.WARNING], counts[Severity.INFO]
+        )
+
+    def fails(self, fail_on: Severity) -> bool:
+        return not all(file.passes(fail_on) for file in self.files)

@@ -1,0 +1,63 @@
+"""The text report: grouped by file, one block per finding, a summary line at the end."""
+
+from __future__ import annotations
+
+from assetcheck.findings import Finding, Severity
+from assetcheck.report.model import FileReport, Report
+
+COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+
+
+def _style(text: str, color: bool, **styles: object) -> str:
+    if not color:
+        return text
+    import click
+
+    return click.style(text, **styles)  # type: ignore[arg-type]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _describe(file: FileReport) -> str:
+    details = [file.kind]
+    if file.image_type:
+        details.append(f"type {file.image_type}")
+    if file.size is not None:
+        details.append(f"{file.size:,} bytes")
+    return ", ".join(details)
+
+
+def _finding(finding: Finding, color: bool) -> list[str]:
+    severity = _style(
+        f"{finding.severity.label:<7}", color, fg=COLOURS[finding.severity], bold=True
+    )
+    where = finding.entry or ""
+    if finding.line is not None:
+        where = f"{where}:{finding.line}" if where else f"line {finding.line}"
+    location = f"{_style(where, color, bold=True)}: " if where else ""
+    lines = [f"  {severity} {_style(finding.code, color, bold=True)}  {location}{finding.message}"]
+    if finding.hint:
+        lines.append(f"                  {_style('fix:', color, dim=True)} {finding.hint}")
+    return lines
+
+
+def render_text(report: Report, *, color: bool = False) -> str:
+    lines: list[str] = []
+    for file in report.files:
+        header = f"{_style(file.path, color, bold=True)} ({_describe(file)})"
+        if not file.findings:
+            lines.append(f"{header}: {_style('ok', color, fg='green')}")
+            continue
+        lines.append(header)
+        for finding in file.findings:
+            lines.extend(_finding(finding, color))
+    summary = report.summary()
+    if lines:
+        lines.append("")
+    lines.append(
+        f"Checked {_plural(summary.files, 'file')}: {_plural(summary.errors, 'error')}, "
+        f"{_plural(summary.warnings, 'warning')}, {_plural(summary.infos, 'info')}."
+    )
+    return "\n".join(lines) + "\n"

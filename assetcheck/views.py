@@ -1,0 +1,391 @@
+"""What rules see: lazy, read-only views over archives, source trees and the documents in them.
+
+Nothing is inflated, parsed or decoded until a rule asks, and nothing twice. Views never raise
+on bad input: what could not be read shows up in their ``issues``.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO, Protocol
+
+from assetcheck.limits import Limits
+from assetcheck.readers.manifest import Manifest, read_manifest
+from assetcheck.readers.sniff import Sniffed, sniff
+from assetcheck.readers.xml import XmlDoc, XmlIssue, load_xml
+from assetcheck.readers.zipreader import Budget, ZipArchive, ZipEntry, ZipIssue
+
+DESCRIPTOR = "atlassian-plugin.xml"
+MARKETING = "atlassian-plugin-marketing.xml"
+MANIFEST = "META-INF/MANIFEST.MF"
+OBR_XML = "obr.xml"
+
+
+class Container(Protocol):
+    """Where a descriptor's relative paths resolve: a jar's entries or a source folder."""
+
+    def has(self, path: str) -> bool: ...
+
+    def read(self, path: str) -> bytes | None: ...
+
+
+def normalise_ref(path: str) -> str:
+    """A descriptor path as an entry name: descriptors sometimes write '/images/x.png'."""
+    return path.strip().lstrip("/")
+
+
+# ---- archives ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NestedArchive:
+    entry: str
+    view: ArchiveView | None  # None: too deep to open, or unreadable (see the entry's issue)
+
+
+class ArchiveView:
+    """One zip archive, top-level or nested, as the container rules see it."""
+
+    entry = None
+
+    def __init__(
+        self,
+        archive: ZipArchive,
+        *,
+        name: str,
+        chain: str = "",
+        depth: int = 0,
+        head: bytes = b"",
+    ) -> None:
+        self.archive = archive
+        self.name = name  # the file's base name, or the nested entry's name
+        self.chain = chain  # "" at the top; "dependencies/x.jar!/" inside
+        self.depth = depth
+        self.head = head  # the first bytes, for telling what a non-zip file really is
+        self.limits = archive.limits
+        self._cache: dict[str, bytes | None] = {}
+        self._nested: dict[int, ArchiveView | None] = {}
+        self._spools: list[BinaryIO] = []
+        self._verified = False
+        self.depth_exceeded: list[str] = []
+
+    @classmethod
+    def open(cls, fileobj: BinaryIO, limits: Limits, *, name: str) -> ArchiveView:
+        budget = Budget(limits.max_total_uncompressed)
+        fileobj.seek(0)
+        head = fileobj.read(4096)
+        return cls(ZipArchive.open(fileobj, limits, budget), name=name, head=head)
+
+    @property
+    def readable(self) -> bool:
+        return self.archive.readable
+
+    @functools.cached_property
+    def sniffed(self) -> Sniffed:
+        """What the first bytes say the file is (for naming what a non-zip really is)."""
+        return sniff(self.head)
+
+    @property
+    def entries(self) -> list[ZipEntry]:
+        return self.archive.entries
+
+    @property
+    def issues(self) -> list[ZipIssue]:
+        """Problems met reading the archive's structure (directory, layout, limits)."""
+        return self.archive.issues
+
+    @functools.cached_property
+    def by_name(self) -> dict[str, ZipEntry]:
+        first: dict[str, ZipEntry] = {}
+        for entry in self.entries:
+            first.setdefault(entry.name, entry)
+        return first
+
+    def has(self, path: str) -> bool:
+        return path in self.by_name
+
+    def find(self, path: str) -> ZipEntry | None:
+        return self.by_name.get(path)
+
+    def read(self, path: str) -> bytes | None:
+        """A document entry's bytes (bounded by the document limit), or None."""
+        if path not in self._cache:
+            entry = self.by_name.get(path)
+            data = None
+            if entry is not None and not entry.is_dir:
+                data = self.archive.read(entry, self.limits.max_document_bytes)
+            self._cache[path] = data
+        return self._cache[path]
+
+    def read_image(self, path: str) -> bytes | None:
+        entry = self.by_name.get(path)
+        if entry is None or entry.is_dir:
+            return None
+        return self.archive.read(entry, self.limits.max_image_bytes)
+
+    def entry_problem(self, path: str) -> ZipIssue | None:
+        entry = self.by_name.get(path)
+        return None if entry is None else self.archive.entry_issue(entry)
+
+    def read_issues(self) -> list[ZipIssue]:
+        """Inflate and verify every entry once; the problems met (CRC, corrupt data, limits)."""
+        if not self._verified:
+            self._verified = True
+            seen_offsets: set[int] = set()
+            for entry in self.entries:
+                # Overlapping records share data: verify each piece of data once.
+                if entry.is_dir or entry.header_offset in seen_offsets:
+                    continue
+                seen_offsets.add(entry.header_offset)
+                if is_archive_name(entry.name):
+                    self._open_nested(entry)
+                else:
+                    self.archive.verify(entry)
+                if self.archive.budget.exhausted:
+                    break
+        return self.archive.read_issues()
+
+    def nested(self) -> Iterator[NestedArchive]:
+        """Every archive bundled in this one (``*.jar`` entries), opened lazily."""
+        for entry in self.entries:
+            if not entry.is_dir and is_archive_name(entry.name):
+                yield NestedArchive(entry.name, self._open_nested(entry))
+
+    def nested_view(self, path: str) -> ArchiveView | None:
+        entry = self.by_name.get(path)
+        return None if entry is None else self._open_nested(entry)
+
+    def _open_nested(self, entry: ZipEntry) -> ArchiveView | None:
+        if entry.index in self._nested:
+            return self._nested[entry.index]
+        view = None
+        if self.depth + 1 > self.limits.max_nesting_depth:
+            self.depth_exceeded.append(entry.name)
+            self.archive.verify(entry)
+        else:
+            spool = self._spool(entry)
+            if spool is not None:
+                nested = ZipArchive.open(spool, self.limits, self.archive.budget)
+                spool.seek(0)
+                view = ArchiveView(
+                    nested,
+                    name=entry.name,
+                    chain=f"{self.chain}{entry.name}!/",
+                    depth=self.depth + 1,
+                    head=spool.read(4096),
+                )
+        self._nested[entry.index] = view
+        return view
+
+    def _spool(self, entry: ZipEntry) -> BinaryIO | None:
+        # Kept open for the nested view's lifetime; close() releases it.
+        spool = tempfile.SpooledTemporaryFile(max_size=self.limits.spool_in_memory_below)  # noqa: SIM115
+        for chunk in self.archive.iter_entry(entry):
+            spool.write(chunk)
+        if self.archive.entry_issue(entry) is not None:
+            spool.close()
+            return None
+        self._spools.append(spool)  # type: ignore[arg-type]
+        return spool  # type: ignore[return-value]
+
+    def close(self) -> None:
+        for view in self._nested.values():
+            if view is not None:
+                view.close()
+        for spool in self._spools:
+            spool.close()
+
+
+def is_archive_name(name: str) -> bool:
+    return name.lower().endswith(".jar")
+
+
+# ---- source trees --------------------------------------------------------------------------
+
+
+class SourceTreeView:
+    """A plugin source folder (typically ``src/main/resources``) holding the descriptor."""
+
+    chain = ""
+    entry = None
+
+    def __init__(self, root: Path, limits: Limits) -> None:
+        self.root = root
+        self.limits = limits
+        self._resolved_root = root.resolve()
+
+    def _path(self, path: str) -> Path | None:
+        relative = PurePosixPath(normalise_ref(path))
+        if not relative.parts or ".." in relative.parts:
+            return None
+        candidate = (self.root / relative).resolve()
+        if not candidate.is_relative_to(self._resolved_root):
+            return None  # a symlink or reference that leaves the tree
+        return candidate
+
+    def has(self, path: str) -> bool:
+        candidate = self._path(path)
+        return candidate is not None and candidate.is_file()
+
+    def read(self, path: str) -> bytes | None:
+        return self._read(path, self.limits.max_document_bytes)
+
+    def read_image(self, path: str) -> bytes | None:
+        return self._read(path, self.limits.max_image_bytes)
+
+    def _read(self, path: str, limit: int) -> bytes | None:
+        candidate = self._path(path)
+        if candidate is None:
+            return None
+        try:
+            with candidate.open("rb") as handle:
+                data = handle.read(limit + 1)
+        except OSError:
+            return None
+        return None if len(data) > limit else data
+
+
+# ---- documents ----------------------------------------------------------------------------
+
+
+class DocumentView:
+    """An XML document read from a container; ``root`` is None when it could not be parsed."""
+
+    entry: str
+
+    def __init__(self, container: Container, entry: str, limits: Limits) -> None:
+        self.container = container
+        self.entry = entry
+        self.limits = limits
+        self.chain: str = getattr(container, "chain", "")
+
+    @property
+    def present(self) -> bool:
+        return self.container.has(self.entry)
+
+    @functools.cached_property
+    def doc(self) -> XmlDoc | None:
+        data = self.container.read(self.entry)
+        if data is None:
+            if not self.present:
+                return None
+            detail = f"could not be read (larger than {self.limits.max_document_bytes:,} bytes?)"
+            return XmlDoc(None, (XmlIssue("unreadable", None, detail),))
+        return load_xml(data, self.limits.max_document_bytes)
+
+    @property
+    def root(self) -> Any | None:
+        return None if self.doc is None else self.doc.root
+
+    @property
+    def issues(self) -> tuple[XmlIssue, ...]:
+        return () if self.doc is None else self.doc.issues
+
+
+class DescriptorView(DocumentView):
+    """``atlassian-plugin.xml``. In a source tree, Maven ``${...}`` placeholders are normal."""
+
+    def __init__(self, container: Container, limits: Limits, *, in_source: bool) -> None:
+        super().__init__(container, DESCRIPTOR, limits)
+        self.in_source = in_source
+
+    def plugin_info(self) -> Any | None:
+        return None if self.root is None else self.root.find("plugin-info")
+
+    def params(self) -> list[Any]:
+        info = self.plugin_info()
+        return [] if info is None else info.findall("param")
+
+    def param(self, name: str) -> Any | None:
+        for element in self.params():
+            if element.get("name") == name:
+                return element
+        return None
+
+    @property
+    def key(self) -> str | None:
+        return None if self.root is None else self.root.get("key")
+
+    @property
+    def version(self) -> str | None:
+        info = self.plugin_info()
+        element = None if info is None else info.find("version")
+        return None if element is None or element.text is None else element.text.strip()
+
+
+class MarketingView(DocumentView):
+    """``atlassian-plugin-marketing.xml``, the listing's images and compatibility."""
+
+    def __init__(self, container: Container, limits: Limits, *, in_source: bool) -> None:
+        super().__init__(container, MARKETING, limits)
+        self.in_source = in_source
+
+
+class ObrXmlView(DocumentView):
+    def __init__(self, archive: ArchiveView) -> None:
+        super().__init__(archive, OBR_XML, archive.limits)
+
+
+class ManifestView:
+    """``META-INF/MANIFEST.MF`` of one bundle, with the descriptor beside it when there is one."""
+
+    entry = MANIFEST
+
+    def __init__(self, archive: ArchiveView, descriptor: DescriptorView | None) -> None:
+        self.archive = archive
+        self.descriptor = descriptor
+        self.chain = archive.chain
+
+    @property
+    def present(self) -> bool:
+        return self.archive.has(MANIFEST)
+
+    @functools.cached_property
+    def manifest(self) -> Manifest | None:
+        data = self.archive.read(MANIFEST)
+        return None if data is None else read_manifest(data)
+
+    def get(self, name: str) -> str | None:
+        header = None if self.manifest is None else self.manifest.get(name)
+        return None if header is None else header.value.strip()
+
+    def line_of(self, name: str) -> int | None:
+        header = None if self.manifest is None else self.manifest.get(name)
+        return None if header is None else header.line
+
+
+class ObrView:
+    """An ``.obr`` bundle repository: a plugin jar at the root, ``obr.xml``, ``dependencies/``."""
+
+    entry = None
+
+    def __init__(self, archive: ArchiveView) -> None:
+        self.archive = archive
+        self.chain = archive.chain
+        self.obr_xml = ObrXmlView(archive)
+
+    @property
+    def root_jars(self) -> list[str]:
+        return [
+            e.name for e in self.archive.entries if "/" not in e.name and is_archive_name(e.name)
+        ]
+
+    @property
+    def dependency_jars(self) -> list[str]:
+        return [
+            e.name
+            for e in self.archive.entries
+            if e.name.startswith("dependencies/") and is_archive_name(e.name)
+        ]
+
+    def manifest_of(self, path: str) -> ManifestView | None:
+        view = self.archive.nested_view(path)
+        return None if view is None else ManifestView(view, None)
+
+    def size_of(self, path: str) -> int | None:
+        entry = self.archive.find(path)
+        return None if entry is None else entry.file_size

@@ -1,0 +1,400 @@
+"""Container rules (ZIP): the zip structure of every artifact and of every jar nested in one.
+
+They run on the artifact itself and on each bundled jar (``dependencies/dep.jar!/...``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+
+from assetcheck.api import ERROR, WARNING, ArchiveView, Problem, ZipIssue, rule
+
+MANIFEST = "META-INF/MANIFEST.MF"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+ZIP_MIMES = {"application/zip", "application/java-archive", "application/x-java-archive"}
+SHOWN = 10  # how many examples a summary finding names
+
+
+def _issues(archive: ArchiveView, *kinds: str) -> Iterator[ZipIssue]:
+    return (issue for issue in archive.issues if issue.kind in kinds)
+
+
+def _read_issues(archive: ArchiveView, *kinds: str) -> Iterator[ZipIssue]:
+    if not archive.readable:
+        return iter(())
+    return (issue for issue in archive.read_issues() if issue.kind in kinds)
+
+
+def _examples(names: list[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:SHOWN])
+    return shown + (f" and {len(names) - SHOWN:,} more" if len(names) > SHOWN else "")
+
+
+@rule("ZIP001", ERROR, ArchiveView)
+def empty_archive(archive: ArchiveView) -> Iterator[Problem]:
+    """The file is empty, or a zip archive with no entries.
+
+    Passing: any jar with at least one entry.
+    Failing: a 0-byte ``app.jar``, or a zip holding nothing.
+    """
+    for issue in _issues(archive, "empty"):
+        yield Problem(issue.detail, hint="Rebuild the artifact (e.g. `atlas-package`).")
+    if archive.readable and not archive.entries:
+        yield Problem(
+            "the zip archive has no entries", hint="Rebuild the artifact (e.g. `atlas-package`)."
+        )
+
+
+@rule("ZIP002", ERROR, ArchiveView)
+def not_a_zip(archive: ArchiveView) -> Iterator[Problem]:
+    """The file has no zip structure at all and is not a known other format.
+
+    Passing: a jar built by Maven.
+    Failing: a text file or random bytes named ``app.jar``.
+    """
+    for issue in _issues(archive, "not-zip", "multi-disk"):
+        if issue.kind == "not-zip" and archive.sniffed.mime not in (
+            "application/octet-stream",
+            *ZIP_MIMES,
+        ):
+            continue  # ZIP004 names what it really is
+        yield Problem(
+            f"not a zip archive: {issue.detail}",
+            hint="Upload the .jar or .obr that the build produced (target/*.jar).",
+        )
+
+
+@rule("ZIP003", ERROR, ArchiveView)
+def truncated(archive: ArchiveView) -> Iterator[Problem]:
+    """The archive is truncated or its central directory is damaged.
+
+    Passing: a complete jar.
+    Failing: a jar cut short by an interrupted download or copy (no end-of-central-directory).
+    """
+    for issue in _issues(archive, "truncated", "bad-central-directory"):
+        yield Problem(
+            issue.detail, hint="Copy or download the artifact again, or rebuild it; then re-check."
+        )
+
+
+@rule("ZIP004", ERROR, ArchiveView)
+def wrong_file_type(archive: ArchiveView) -> Iterator[Problem]:
+    """The file is another format under an archive name, detected by its magic bytes.
+
+    Passing: ``app.jar`` that really is a zip.
+    Failing: ``app.jar`` that is really a PNG image or an HTML error page saved by a download.
+    """
+    for _ in _issues(archive, "not-zip"):
+        sniffed = archive.sniffed
+        if sniffed.mime in ("application/octet-stream", *ZIP_MIMES):
+            continue
+        yield Problem(
+            f"{archive.name!r} is not a zip archive but {sniffed.description} ({sniffed.mime})",
+            hint="Check the build or download step that produced this file.",
+        )
+
+
+@rule("ZIP010", ERROR, ArchiveView)
+def crc_mismatch(archive: ArchiveView) -> Iterator[Problem]:
+    """An entry's data does not match the CRC-32 recorded for it.
+
+    Passing: every entry inflates to bytes with the recorded CRC.
+    Failing: a jar whose bytes were damaged in transit.
+    """
+    for issue in _read_issues(archive, "crc"):
+        yield Problem(
+            f"data is corrupt: {issue.detail}",
+            entry=issue.entry,
+            hint="The file is damaged; rebuild it or copy it again.",
+        )
+
+
+@rule("ZIP011", ERROR, ArchiveView)
+def corrupt_data(archive: ArchiveView) -> Iterator[Problem]:
+    """An entry's compressed data cannot be inflated, or is cut short.
+
+    Passing: every entry's deflate stream is complete and valid.
+    Failing: an entry whose compressed bytes were overwritten or truncated.
+    """
+    for issue in _read_issues(archive, "inflate", "truncated-entry"):
+        yield Problem(
+            f"cannot be read: {issue.detail}",
+            entry=issue.entry,
+            hint="The file is damaged; rebuild it or copy it again.",
+        )
+
+
+@rule("ZIP012", ERROR, ArchiveView)
+def encrypted(archive: ArchiveView) -> Iterator[Problem]:
+    """An entry is encrypted; the Marketplace and the JVM cannot read it.
+
+    Passing: plain entries.
+    Failing: a jar made with ``zip -e``.
+    """
+    for entry in archive.entries:
+        if entry.encrypted:
+            yield Problem(
+                "the entry is encrypted",
+                entry=entry.name,
+                hint="Build the artifact without zip encryption.",
+            )
+
+
+@rule("ZIP013", ERROR, ArchiveView)
+def compression_method(archive: ArchiveView) -> Iterator[Problem]:
+    """An entry uses a compression method other than stored (0) or deflate (8).
+
+    Passing: entries written by ``jar``, Maven or Gradle (deflate or stored).
+    Failing: an entry compressed with bzip2, LZMA or deflate64 by an archiver tool.
+    """
+    for entry in archive.entries:
+        if entry.method not in (0, 8) and not entry.encrypted:
+            yield Problem(
+                f"compression method {entry.method} is not supported by the JVM "
+                "(expected stored or deflate)",
+                entry=entry.name,
+                hint="Repackage with `jar` or your build tool instead of an archiver.",
+            )
+
+
+@rule("ZIP014", ERROR, ArchiveView)
+def size_mismatch(archive: ArchiveView) -> Iterator[Problem]:
+    """An entry inflates to a size other than the one its directory record declares.
+
+    Passing: declared and real sizes agree.
+    Failing: a hand-edited or hostile archive whose directory lies about sizes.
+    """
+    for issue in _read_issues(archive, "size-mismatch"):
+        yield Problem(
+            issue.detail, entry=issue.entry, hint="Rebuild the artifact with a standard tool."
+        )
+
+
+@rule("ZIP015", ERROR, ArchiveView)
+def local_header(archive: ArchiveView) -> Iterator[Problem]:
+    """An entry's local header is missing or disagrees with the central directory.
+
+    Different zip readers trust different headers, so the same name can resolve to different
+    bytes: this is how malware scanners get bypassed.
+
+    Passing: each directory record points at a local header with the same name.
+    Failing: a record that points at garbage, or at a local header naming another file.
+    """
+    for issue in _read_issues(archive, "bad-local-header", "name-mismatch"):
+        yield Problem(
+            issue.detail, entry=issue.entry, hint="Rebuild the artifact with a standard tool."
+        )
+
+
+@rule("ZIP020", ERROR, ArchiveView)
+def duplicate_names(archive: ArchiveView) -> Iterator[Problem]:
+    """Two or more entries have exactly the same name.
+
+    Different zip readers resolve a duplicated name to different entries (the first or the
+    last), so what the Marketplace scans may not be what the product loads.
+
+    Passing: every name appears once.
+    Failing: ``atlassian-plugin.xml`` twice, e.g. from a shade or assembly step.
+    """
+    counts: dict[str, int] = defaultdict(int)
+    for entry in archive.entries:
+        counts[entry.name] += 1
+    for name, count in counts.items():
+        if count > 1:
+            yield Problem(
+                f"the name appears {count} times; different zip readers pick different copies",
+                entry=name,
+                hint="Fix the build step that adds it twice (shade/assembly filters).",
+            )
+
+
+@rule("ZIP021", WARNING, ArchiveView)
+def case_duplicate_names(archive: ArchiveView) -> Iterator[Problem]:
+    """Entry names that differ only in letter case.
+
+    They collide when the archive is extracted on a case-insensitive file system (Windows, macOS).
+
+    Passing: ``images/Logo.png`` alone.
+    Failing: ``images/Logo.png`` and ``images/logo.png``.
+    """
+    groups: dict[str, set[str]] = defaultdict(set)
+    for entry in archive.entries:
+        groups[entry.name.lower()].add(entry.name)
+    for names in groups.values():
+        if len(names) > 1:
+            first, *others = sorted(names)
+            yield Problem(
+                f"differs only in case from {_examples(others)}",
+                entry=first,
+                hint="Rename one of them; case-insensitive file systems see one file.",
+            )
+
+
+def _unsafe_reason(name: str) -> str | None:
+    if _CONTROL.search(name):
+        return "contains control characters"
+    if "\\" in name:
+        return "contains a backslash"
+    if name.startswith("/"):
+        return "is an absolute path"
+    if _DRIVE.match(name):
+        return "starts with a drive letter"
+    if ".." in name.split("/"):
+        return "contains a '..' segment (path traversal)"
+    return None
+
+
+@rule("ZIP022", ERROR, ArchiveView)
+def unsafe_names(archive: ArchiveView) -> Iterator[Problem]:
+    """An entry name that could write outside the extraction folder or confuse tools.
+
+    Absolute paths, ``..`` segments, backslashes, drive letters and control characters.
+
+    Passing: ``images/logo.png``.
+    Failing: ``../../etc/cron.d/x``, ``/tmp/x``, ``C:\\x``, ``images\\logo.png``.
+    """
+    for entry in archive.entries:
+        reason = _unsafe_reason(entry.name)
+        if reason:
+            yield Problem(
+                f"unsafe entry name: it {reason}",
+                entry=entry.name.encode("unicode_escape").decode("ascii"),
+                hint="Use relative paths with forward slashes only.",
+            )
+
+
+@rule("ZIP023", ERROR, ArchiveView)
+def symlinks(archive: ArchiveView) -> Iterator[Problem]:
+    """An entry is a symbolic link; jars have no use for them and they can escape extraction.
+
+    Passing: regular files and folders only.
+    Failing: an entry made with ``zip --symlinks``.
+    """
+    for entry in archive.entries:
+        if entry.is_symlink:
+            yield Problem(
+                "the entry is a symbolic link",
+                entry=entry.name,
+                hint="Package the file itself, not a link to it.",
+            )
+
+
+@rule("ZIP024", ERROR, ArchiveView)
+def overlapping_entries(archive: ArchiveView) -> Iterator[Problem]:
+    """Several directory records share the same data: the classic zip-bomb construction.
+
+    Passing: every entry has its own data.
+    Failing: thousands of records pointing at one highly compressed local file.
+    """
+    overlapping = [issue.entry or "" for issue in _issues(archive, "overlap")]
+    if overlapping:
+        yield Problem(
+            f"{len(overlapping):,} entries overlap the data of other entries: "
+            f"{_examples(overlapping)}",
+            hint="No build tool writes this; treat the file as hostile.",
+        )
+
+
+@rule("ZIP030", ERROR, ArchiveView)
+def too_many_entries(archive: ArchiveView) -> Iterator[Problem]:
+    """The archive has more entries than the limit (default 100,000); it is not read further.
+
+    Passing: a large app with 40,000 entries.
+    Failing: an archive with 150,000 entries.
+    """
+    for issue in _issues(archive, "too-many-entries"):
+        yield Problem(
+            f"too many entries: {issue.detail}",
+            hint="Remove unneeded files, or raise the entry limit if this is genuine.",
+        )
+
+
+@rule("ZIP031", ERROR, ArchiveView)
+def total_size(archive: ArchiveView) -> Iterator[Problem]:
+    """The uncompressed total exceeds the limit (default 4 GiB, nested archives included).
+
+    Inflating stops at the limit, so a bomb costs bounded time and memory.
+
+    Passing: a 300 MB app that inflates to 1 GB.
+    Failing: an archive whose entries inflate to many gigabytes.
+    """
+    for issue in (*_issues(archive, "total-size"), *_read_issues(archive, "total-size")):
+        yield Problem(
+            f"uncompressed size over the limit: {issue.detail}",
+            entry=issue.entry,
+            hint="Remove large files, or raise the limit if this is genuine.",
+        )
+
+
+@rule("ZIP032", ERROR, ArchiveView)
+def compression_ratio(archive: ArchiveView) -> Iterator[Problem]:
+    """An entry's compression ratio exceeds the limit (default 100:1 for entries over 1 MiB).
+
+    Inflating stops at the limit: this is a zip bomb's signature.
+
+    Passing: class files and resources (ratios of 2:1 to 20:1).
+    Failing: 1 GiB of zeros compressed to 1 MB.
+    """
+    for issue in _read_issues(archive, "ratio"):
+        yield Problem(
+            f"compression ratio over the limit: {issue.detail}",
+            entry=issue.entry,
+            hint="Remove the entry; if it is genuine, raise the ratio limit.",
+        )
+
+
+@rule("ZIP033", ERROR, ArchiveView)
+def nesting_depth(archive: ArchiveView) -> Iterator[Problem]:
+    """Archives nested deeper than the limit (default 5 levels); deeper ones are not opened.
+
+    Passing: an .obr holding a plugin jar holding bundled library jars.
+    Failing: a jar in a jar in a jar ... twelve levels deep.
+    """
+    archive.read_issues()
+    for name in archive.depth_exceeded:
+        yield Problem(
+            f"nested archives deeper than {archive.limits.max_nesting_depth} levels "
+            "are not inspected",
+            entry=name,
+            hint="Flatten the bundled jars.",
+        )
+
+
+@rule("ZIP040", WARNING, ArchiveView)
+def prepended_data(archive: ArchiveView) -> Iterator[Problem]:
+    """Data before the first entry: a prepended stub, or another file glued in front.
+
+    Passing: a jar that starts with its first local header.
+    Failing: a shell-script launcher or an image prepended to the jar (a polyglot).
+    """
+    for issue in _issues(archive, "prepended"):
+        yield Problem(
+            f"{issue.detail} (expected the archive to start at byte 0)",
+            hint="Upload the plain jar, without launcher stubs or other data in front.",
+        )
+
+
+@rule("ZIP041", WARNING, ArchiveView)
+def manifest_position(archive: ArchiveView) -> Iterator[Problem]:
+    """``META-INF/MANIFEST.MF`` is not among the first entries.
+
+    ``java.util.jar.JarInputStream`` (used by some installers) only finds the manifest when it
+    is the first entry, or the second after ``META-INF/``.
+
+    Passing: ``META-INF/``, ``META-INF/MANIFEST.MF``, ... as ``jar`` and Maven write them.
+    Failing: a jar repacked with ``zip -r`` so that the manifest comes last.
+    """
+    names = [entry.name for entry in archive.entries]
+    if MANIFEST not in names:
+        return
+    position = names.index(MANIFEST)
+    if position == 0 or (position == 1 and names[0] == "META-INF/"):
+        return
+    yield Problem(
+        f"the manifest is entry {position + 1} (expected first, or second after META-INF/)",
+        entry=MANIFEST,
+        hint="Repackage with `jar` or your build tool, which write the manifest first.",
+    )
