@@ -1,0 +1,165 @@
+"""End to end over samples/: the command-line contract users and pipelines build on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assetcheck.cli import cli
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+EXPECTED: dict[str, list[str]] = json.loads((SAMPLES / "expected.json").read_text())
+GOOD = sorted(p for p, codes in EXPECTED.items() if not codes)
+BAD = sorted(p for p, codes in EXPECTED.items() if codes)
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("sample", GOOD)
+def test_good_sample_passes(sample: str) -> None:
+    code, output = run("check", str(SAMPLES / sample))
+    assert code == 0, output
+    assert ": ok" in output
+
+
+@pytest.mark.parametrize("sample", BAD)
+def test_bad_sample_fails_with_its_codes_in_text(sample: str) -> None:
+    code, output = run("check", "--fail-on", "warning", str(SAMPLES / sample))
+    assert code == 1, output
+    for expected in EXPECTED[sample]:
+        assert f" {expected} " in output, (expected, output)
+
+
+@pytest.mark.parametrize("sample", BAD)
+def test_bad_sample_fails_with_its_codes_in_json(sample: str) -> None:
+    code, output = run("check", "--format", "json", "--fail-on", "warning", str(SAMPLES / sample))
+    assert code == 1
+    report = json.loads(output)
+    found = {f["code"] for file in report["files"] for f in file["findings"]}
+    assert set(EXPECTED[sample]) <= found, found
+
+
+def test_samples_folder_exits_1_and_reports_every_file() -> None:
+    code, output = run("check", "--format", "json", str(SAMPLES))
+    assert code == 1
+    report = json.loads(output)
+    checked = {Path(f["path"]).resolve() for f in report["files"]}
+    listed = {(SAMPLES / p).resolve() for p in EXPECTED if (SAMPLES / p).is_file()}
+    assert listed <= checked
+
+
+def test_samples_are_what_the_generator_writes(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, str(SAMPLES / "generate.py"), str(tmp_path)], check=True, timeout=120
+    )
+    generated = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()}
+    for relative in generated:
+        assert (SAMPLES / relative).read_bytes() == (tmp_path / relative).read_bytes(), relative
+
+
+def test_json_report_shape(tmp_path: Path) -> None:
+    _, output = run("check", "--format", "json", str(SAMPLES / BAD[0]))
+    report = json.loads(output)
+    assert report["schema"] == 1
+    assert report["tool"]["name"] == "assetcheck"
+    assert set(report["summary"]) == {"files", "errors", "warnings", "infos"}
+    file = report["files"][0]
+    assert set(file) == {"path", "kind", "size", "sha256", "image_type", "findings"}
+    assert file["kind"] == "artifact" and len(file["sha256"]) == 64
+    for finding in file["findings"]:
+        assert set(finding) == {"code", "severity", "message", "entry", "line", "hint"}
+        assert finding["severity"] in ("error", "warning", "info")
+
+
+def test_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    code, output = run("check", "--format", "json", "--output", str(out), str(SAMPLES / GOOD[0]))
+    assert code == 0 and output == ""
+    assert json.loads(out.read_text())["summary"]["files"] == 1
+
+
+def test_fail_on_warning_turns_warnings_into_exit_1() -> None:
+    stub = str(SAMPLES / "artifacts/bad/launcher-stub.jar")  # warnings only
+    assert run("check", stub)[0] == 0
+    assert run("check", "--fail-on", "warning", stub)[0] == 1
+
+
+def test_select_and_ignore_by_prefix() -> None:
+    crc = str(SAMPLES / "artifacts/bad/crc-damage.jar")
+    assert run("check", "--ignore", "ZIP010", crc)[0] == 0
+    assert run("check", "--ignore", "zip", crc)[0] == 0
+    assert run("check", "--select", "ZIP0", crc)[0] == 1
+    assert run("check", "--select", "ZIP02", crc)[0] == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "no/such/file.jar"],
+        ["check", "--select", "NOPE", "x.jar"],
+        ["check", "--format", "yaml", "x.jar"],
+        ["check"],
+        ["rules", "ZIP999"],
+    ],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    code, output = run(*args)
+    assert code == 2, output
+
+
+def test_unknown_file_kind_is_a_usage_error(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    code, output = run("check", str(notes))
+    assert code == 2 and "not an artifact" in output
+
+
+def test_rules_lists_every_rule_and_documents_one() -> None:
+    code, output = run("rules")
+    assert code == 0 and "ZIP010" in output
+    code, output = run("rules", "zip010")
+    assert code == 0 and "Passing:" in output and "Failing:" in output
+
+
+def test_version() -> None:
+    code, output = run("--version")
+    assert code == 0 and "assetcheck" in output
+
+
+def test_help_on_every_command() -> None:
+    for command in cli.commands:
+        code, output = run(command, "--help")
+        assert code == 0 and len(output) > 100, command
+
+
+def test_internal_error_exits_3_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import assetcheck.engine
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(assetcheck.engine, "check_paths", explode)
+    from assetcheck.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", str(SAMPLES / GOOD[0])])
+    assert exit_info.value.code == 3
+
+
+def test_console_script_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "assetcheck", "check", str(SAMPLES / GOOD[0])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "\x1b[" not in result.stdout  # no colour when not a terminal

@@ -1,0 +1,71 @@
+"""What every rule test uses: cases that build a target on disk, and a way to check it.
+
+Each ``tests/rules/test_<family>.py`` module defines ``CASES``: at least one failing case per
+rule code of the family. ``tests/test_registry.py`` proves every registered rule has one, and
+each family module runs its own cases with ``run_case``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from assetcheck.engine import Settings, check_paths
+from assetcheck.report.model import FileReport
+
+Build = Callable[[Path], Path]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A target that must produce ``code`` (at ``entry``, when given) and, with ``only``,
+    nothing else."""
+
+    id: str
+    code: str
+    build: Build
+    entry: str | None = None
+    only: bool = False
+    image_type: str | None = None
+
+    def __str__(self) -> str:
+        return self.id
+
+
+def file_case(
+    case_id: str, code: str, data: bytes, name: str = "app.jar", **kwargs: object
+) -> Case:
+    """A case whose target is one file with these bytes."""
+
+    def build(folder: Path) -> Path:
+        path = folder / name
+        path.write_bytes(data)
+        return path
+
+    return Case(case_id, code, build, **kwargs)  # type: ignore[arg-type]
+
+
+def check_one(path: Path, **settings: object) -> FileReport:
+    report = check_paths([path], Settings(**settings))  # type: ignore[arg-type]
+    assert not report.internal_errors, report.internal_errors
+    assert len(report.files) == 1, report.files
+    return report.files[0]
+
+
+def codes(result: FileReport) -> list[str]:
+    return [finding.code for finding in result.findings]
+
+
+def run_case(case: Case, tmp_path: Path) -> FileReport:
+    """Build and check the case's target; assert the expected finding is there."""
+    target = case.build(tmp_path)
+    result = check_one(target, image_type=case.image_type)
+    matching = [f for f in result.findings if f.code == case.code]
+    assert matching, f"{case.code} not reported; got {codes(result)}"
+    if case.entry is not None:
+        entries = [f.entry for f in matching]
+        assert case.entry in entries, f"{case.code} at {entries}, expected {case.entry}"
+    if case.only:
+        assert set(codes(result)) == {case.code}, f"unexpected findings: {result.findings}"
+    return result
