@@ -1,0 +1,106 @@
+"""The catalogue cannot drift: every rule is documented, tested, and in the README."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+from assetcheck.registry import all_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = all_rules()
+CODE = re.compile(r"^[A-Z]{2,4}\d{3}$")
+
+
+def _tested_codes() -> set[str]:
+    codes: set[str] = set()
+    for module_path in sorted((ROOT / "tests" / "rules").glob("test_*.py")):
+        module = importlib.import_module(f"tests.rules.{module_path.stem}")
+        codes.update(case.code for case in getattr(module, "CASES", []))
+    return codes
+
+
+def _readme_rows() -> dict[str, str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return dict(re.findall(r"^\| `([A-Z]{2,4}\d{3})` \| (\w+) \|", text, re.MULTILINE))
+
+
+def test_there_are_rules() -> None:
+    assert len(RULES) > 20
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_rule_is_documented(rule) -> None:
+    assert CODE.match(rule.code)
+    assert rule.summary.endswith("."), rule.summary
+    assert "Passing:" in rule.doc and "Failing:" in rule.doc
+
+
+def test_every_rule_has_a_failing_case() -> None:
+    missing = {r.code for r in RULES} - _tested_codes()
+    assert not missing, f"rules without a failing case in tests/rules: {sorted(missing)}"
+
+
+def test_every_rule_is_in_the_readme_table_with_its_severity() -> None:
+    rows = _readme_rows()
+    for rule in RULES:
+        assert rows.get(rule.code) == rule.severity.label, rule.code
+    assert set(rows) == {r.code for r in RULES}, "README lists rules that do not exist"
+
+
+# The design's rooms: what each part of the code may import.
+FORBIDDEN = {
+    "rules": (
+        "assetcheck.readers",
+        "assetcheck.cli",
+        "assetcheck.marketplace",
+        "assetcheck.ledger",
+        "assetcheck.engine",
+        "assetcheck.views",
+    ),
+    "assetcheck/readers": (
+        "rules",
+        "assetcheck.cli",
+        "assetcheck.report",
+        "assetcheck.marketplace",
+        "assetcheck.engine",
+    ),
+    "assetcheck/report": (
+        "rules",
+        "assetcheck.readers",
+        "assetcheck.marketplace",
+        "assetcheck.cli",
+    ),
+}
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("room", sorted(FORBIDDEN))
+def test_rooms_import_only_what_they_may(room: str) -> None:
+    for path in sorted((ROOT / room).rglob("*.py")):
+        for name in _imports(path):
+            for banned in FORBIDDEN[room]:
+                assert not (name == banned or name.startswith(banned + ".")), (path, name)
+    if room == "rules":
+        for path in sorted((ROOT / room).rglob("*.py")):
+            engine = {n for n in _imports(path) if n.startswith("assetcheck")}
+            assert engine <= {"assetcheck.api"}, (path, engine)
+
+
+def test_nothing_imports_the_cli() -> None:
+    for path in sorted((ROOT / "assetcheck").rglob("*.py")):
+        if path.name not in ("cli.py", "__main__.py"):
+            assert "assetcheck.cli" not in _imports(path), path
