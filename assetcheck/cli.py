@@ -86,6 +86,11 @@ def cli() -> None:
     metavar="CODES",
     help="Skip these rules (comma-separated code prefixes).",
 )
+@click.option(
+    "--image-type",
+    metavar="TYPE",
+    help="Check the image files given as this type (see `assetcheck image-types`).",
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -93,6 +98,7 @@ def check(
     fail_on: str,
     select: str | None,
     ignore: str | None,
+    image_type: str | None,
 ) -> None:
     """Check PATHS: .jar and .obr artifacts, images, and plugin source trees.
 
@@ -110,7 +116,10 @@ def check(
     selected, ignored = _codes(select), _codes(ignore)
     _validate_codes("--select", selected)
     _validate_codes("--ignore", ignored)
-    settings = Settings(select=selected, ignore=ignored, fail_on=Severity.parse(fail_on))
+    _validate_image_type(image_type)
+    settings = Settings(
+        select=selected, ignore=ignored, fail_on=Severity.parse(fail_on), image_type=image_type
+    )
     try:
         report = check_paths(paths, settings)
     except TargetError as error:
@@ -144,6 +153,53 @@ def rules_command(code: str | None) -> None:
         )
     click.echo(f"{found.code} ({found.severity.label} by default)\n")
     click.echo(found.doc)
+
+
+def _validate_image_type(name: str | None) -> None:
+    from assetcheck.image_types import default_image_types
+
+    if name is not None and name not in default_image_types():
+        known = ", ".join(default_image_types())
+        raise click.BadParameter(
+            f"unknown image type {name!r} (known: {known})", param_hint="--image-type"
+        )
+
+
+@cli.command("image-types")
+def image_types_command() -> None:
+    """Print the image-type table: accepted sizes, formats and limits of each type.
+
+    The table is data (rules/image_types.toml). Size checks of a type whose numbers are a
+    convention or unknown are warnings; official numbers give errors.
+    """
+    from assetcheck.image_types import default_image_types, format_size
+
+    rows = [("type", "sizes", "formats", "max size", "upload as", "status")]
+    for image_type in default_image_types().values():
+        if image_type.sizes:
+            sizes = " or ".join(format_size(s) for s in image_type.sizes)
+        elif image_type.min or image_type.max:
+            low = f">= {format_size(image_type.min)}" if image_type.min else ""
+            high = f"<= {format_size(image_type.max)}" if image_type.max else ""
+            sizes = " ".join(part for part in (low, high) if part)
+        else:
+            sizes = "any"
+        limit = f"{image_type.max_bytes // (1024 * 1024)} MiB" if image_type.max_bytes else "-"
+        rows.append(
+            (
+                image_type.name,
+                sizes,
+                ",".join(image_type.formats),
+                limit,
+                image_type.upload_type,
+                image_type.status,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
 
 
 def _is_terminal() -> bool:

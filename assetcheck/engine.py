@@ -6,6 +6,7 @@ subject type, and stamps code, severity and location onto what the rules yield.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -13,17 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from assetcheck.findings import Finding, Severity
+from assetcheck.image_types import ImageType, default_image_types
 from assetcheck.limits import DEFAULT_LIMITS, Limits
 from assetcheck.registry import Rule, all_rules
 from assetcheck.report.model import FileReport, Report
-from assetcheck.targets import Target, discover
+from assetcheck.targets import DESCRIPTOR_NAMES, Target, discover
 from assetcheck.views import (
     ArchiveView,
+    Container,
     DescriptorView,
+    ImageView,
     ManifestView,
     MarketingView,
     ObrView,
     SourceTreeView,
+    normalise_ref,
 )
 
 
@@ -36,6 +41,7 @@ class Settings:
     fail_on: Severity = Severity.ERROR
     image_type: str | None = None
     limits: Limits = field(default=DEFAULT_LIMITS)
+    image_types: dict[str, ImageType] = field(default_factory=default_image_types)
 
     def selects(self, code: str) -> bool:
         selected = not self.select or any(code.startswith(p) for p in self.select)
@@ -147,9 +153,62 @@ def _archives(top: ArchiveView) -> Iterator[ArchiveView]:
 def _check_plugin(archive: ArchiveView, checker: Checker, findings: list[Finding]) -> None:
     limits = archive.limits
     descriptor = DescriptorView(archive, limits, in_source=False)
+    marketing = MarketingView(archive, limits, in_source=False)
     checker.run(ManifestView(archive, descriptor), findings)
     checker.run(descriptor, findings)
-    checker.run(MarketingView(archive, limits, in_source=False), findings)
+    checker.run(marketing, findings)
+    _check_referenced_images(archive, descriptor, marketing, checker, findings)
+
+
+def referenced_images(
+    descriptor: DescriptorView, marketing: MarketingView, types: dict[str, ImageType]
+) -> dict[str, tuple[ImageType, ...]]:
+    """Entry name -> the image types it is referenced as, from both descriptors.
+
+    Which element or param holds which type is data (``rules/image_types.toml``). Maven
+    placeholders (source trees) and empty values resolve to nothing and are skipped.
+    """
+    found: dict[str, list[ImageType]] = {}
+
+    def add(value: object, image_type: ImageType) -> None:
+        ref = normalise_ref(str(value)) if value is not None else ""
+        if ref and "${" not in ref and image_type not in found.setdefault(ref, []):
+            found[ref].append(image_type)
+
+    for image_type in types.values():
+        if image_type.marketing and marketing.root is not None:
+            for value in marketing.root.xpath(image_type.marketing):
+                add(value, image_type)
+        if image_type.descriptor_param and descriptor.root is not None:
+            param = descriptor.param(image_type.descriptor_param)
+            if param is not None:
+                add(param.text, image_type)
+    return {ref: tuple(image_types) for ref, image_types in found.items()}
+
+
+def _check_referenced_images(
+    container: Container,
+    descriptor: DescriptorView,
+    marketing: MarketingView,
+    checker: Checker,
+    findings: list[Finding],
+    only: set[str] | None = None,
+) -> None:
+    refs = referenced_images(descriptor, marketing, checker.settings.image_types)
+    for ref, image_types in refs.items():
+        size = container.size_of(ref)
+        if size is None or (only is not None and ref not in only):
+            continue  # a missing image is the descriptor rules' finding
+        view = ImageView(
+            name=ref,
+            size=size,
+            load=functools.partial(container.read_image, ref),
+            types=image_types,
+            limits=checker.settings.limits,
+            entry=ref,
+            chain=getattr(container, "chain", ""),
+        )
+        checker.run(view, findings)
 
 
 def _check_obr(obr: ObrView, checker: Checker, findings: list[Finding]) -> None:
@@ -170,12 +229,46 @@ def _check_source(target: Target, checker: Checker) -> FileReport:
     result = FileReport(str(target.path), "source")
     tree = SourceTreeView(target.path, checker.settings.limits)
     limits = checker.settings.limits
-    checker.run(DescriptorView(tree, limits, in_source=True), result.findings)
-    checker.run(MarketingView(tree, limits, in_source=True), result.findings)
+    descriptor = DescriptorView(tree, limits, in_source=True)
+    marketing = MarketingView(tree, limits, in_source=True)
+    checker.run(descriptor, result.findings)
+    checker.run(marketing, result.findings)
+    _check_referenced_images(
+        tree, descriptor, marketing, checker, result.findings, _changed_images(target)
+    )
     result.findings.sort(key=Finding.sort_key)
     return result
 
 
+def _changed_images(target: Target) -> set[str] | None:
+    """The images to check in a source tree: all (None), or only the changed ones.
+
+    A changed descriptor can change what every image is checked as, so it means all of them.
+    """
+    if not target.changed or any(p.name in DESCRIPTOR_NAMES for p in target.changed):
+        return None
+    root = target.path.resolve()
+    return {p.resolve().relative_to(root).as_posix() for p in target.changed}
+
+
 def _check_image(target: Target, checker: Checker) -> FileReport:
     size, sha256 = file_digest(target.path)
-    return FileReport(str(target.path), "image", size, sha256, target.image_type)
+    types = checker.settings.image_types
+    image_type = types.get(target.image_type) if target.image_type else None
+    result = FileReport(str(target.path), "image", size, sha256, target.image_type)
+    view = ImageView(
+        name=target.path.name,
+        size=size,
+        load=functools.partial(_read_file, target.path, checker.settings.limits.max_image_bytes),
+        types=(image_type,) if image_type else (),
+        limits=checker.settings.limits,
+    )
+    checker.run(view, result.findings)
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def _read_file(path: Path, limit: int) -> bytes | None:
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    return None if len(data) > limit else data

@@ -28,8 +28,9 @@ class Limits:
     spool_in_memory_below: int = 32 * MiB
     # Text documents read whole: descriptors, obr.xml, manifests.
     max_document_bytes: int = 16 * MiB
-    # Images: never decode one whose header claims more pixels than this.
-    max_image_pixels: int = 40_000_000
+    # Images: never decode one whose header claims more pixels than this. Listing images are
+    # at most about 1.7 million pixels; a 16-million-pixel decode peaks near 115 MB.
+    max_image_pixels: int = 16_000_000
     max_image_bytes: int = 64 * MiB
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import functools
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Protocol
 
+from assetcheck.image_types import ImageType
 from assetcheck.limits import Limits
+from assetcheck.readers.image import ImageFacts, probe_image
 from assetcheck.readers.manifest import Manifest, read_manifest
 from assetcheck.readers.sniff import Sniffed, sniff
 from assetcheck.readers.xml import XmlDoc, XmlIssue, load_xml
@@ -31,6 +33,10 @@ class Container(Protocol):
     def has(self, path: str) -> bool: ...
 
     def read(self, path: str) -> bytes | None: ...
+
+    def read_image(self, path: str) -> bytes | None: ...
+
+    def size_of(self, path: str) -> int | None: ...
 
 
 def normalise_ref(path: str) -> str:
@@ -126,6 +132,10 @@ class ArchiveView:
         if entry is None or entry.is_dir:
             return None
         return self.archive.read(entry, self.limits.max_image_bytes)
+
+    def size_of(self, path: str) -> int | None:
+        entry = self.by_name.get(path)
+        return None if entry is None or entry.is_dir else entry.file_size
 
     def entry_problem(self, path: str) -> ZipIssue | None:
         entry = self.by_name.get(path)
@@ -233,6 +243,13 @@ class SourceTreeView:
 
     def read(self, path: str) -> bytes | None:
         return self._read(path, self.limits.max_document_bytes)
+
+    def size_of(self, path: str) -> int | None:
+        candidate = self._path(path)
+        try:
+            return None if candidate is None else candidate.stat().st_size
+        except OSError:
+            return None
 
     def read_image(self, path: str) -> bytes | None:
         return self._read(path, self.limits.max_image_bytes)
@@ -389,3 +406,42 @@ class ObrView:
     def size_of(self, path: str) -> int | None:
         entry = self.archive.find(path)
         return None if entry is None else entry.file_size
+
+
+# ---- images --------------------------------------------------------------------------------
+
+
+class ImageView:
+    """One image: a file given by the user, or an entry a descriptor references.
+
+    ``types`` are the image types it is checked as (several when it is referenced as several;
+    none when nobody said what it is). ``facts`` is None when the image is too large to read.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        size: int,
+        load: Callable[[], bytes | None],
+        types: tuple[ImageType, ...],
+        limits: Limits,
+        entry: str | None = None,
+        chain: str = "",
+    ) -> None:
+        self.name = name
+        self.size = size
+        self.types = types
+        self.limits = limits
+        self.entry = entry
+        self.chain = chain
+        self._load = load
+
+    @functools.cached_property
+    def facts(self) -> ImageFacts | None:
+        if self.size > self.limits.max_image_bytes:
+            return None
+        data = self._load()
+        if data is None:
+            return None
+        return probe_image(data, self.name, max_pixels=self.limits.max_image_pixels)

@@ -1,0 +1,139 @@
+"""Build image bytes in code, so no test or sample depends on a binary fixture.
+
+Good images come from Pillow; hostile ones (pixel bombs, bad CRCs, EXIF thumbnails) are crafted
+byte by byte, because Pillow refuses to write them.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+
+from PIL import Image, features
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def make_image(
+    width: int, height: int, fmt: str = "PNG", mode: str = "RGB", **save_kwargs: object
+) -> bytes:
+    """Encode a deterministic gradient of the given size, format and Pillow mode."""
+    gradient = Image.linear_gradient("L").resize((width, height))
+    image = gradient.convert(mode)
+    out = io.BytesIO()
+    image.save(out, fmt, **save_kwargs)
+    return out.getvalue()
+
+
+def make_animated_gif(width: int, height: int, frames: int) -> bytes:
+    """An animated GIF whose frames differ, so Pillow keeps every one of them."""
+    images = [
+        Image.new("RGB", (width, height), (index * 40 % 256, 0, 0)) for index in range(frames)
+    ]
+    out = io.BytesIO()
+    images[0].save(out, "GIF", save_all=True, append_images=images[1:], duration=100, loop=0)
+    return out.getvalue()
+
+
+def make_webp(width: int, height: int) -> bytes:
+    """A WebP image: from Pillow when it has WebP support, else a crafted lossless header."""
+    if features.check("webp"):
+        return make_image(width, height, "WEBP")
+    return webp_header(width, height)
+
+
+def webp_header(width: int, height: int) -> bytes:
+    """A RIFF/WebP file holding only a lossless (VP8L) header claiming width x height (<= 16384)."""
+    # VP8L: signature byte, then 14-bit width-1 and height-1, alpha bit, 3-bit version.
+    bits = (width - 1) | ((height - 1) << 14)
+    payload = b"\x2f" + struct.pack("<I", bits) + b"\x00" * 5
+    chunk = b"VP8L" + struct.pack("<I", len(payload)) + payload
+    return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
+
+
+def png_chunk(chunk_type: bytes, payload: bytes) -> bytes:
+    """One PNG chunk with a correct CRC."""
+    crc = zlib.crc32(chunk_type + payload)
+    return struct.pack(">I", len(payload)) + chunk_type + payload + struct.pack(">I", crc)
+
+
+def png_bomb_header(width: int, height: int) -> bytes:
+    """A PNG signature and a valid IHDR claiming width x height RGB pixels, and nothing else."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return PNG_SIGNATURE + png_chunk(b"IHDR", ihdr)
+
+
+def bmp_bomb_header(width: int, height: int) -> bytes:
+    """A 24-bit BMP file header and BITMAPINFOHEADER claiming width x height pixels, no pixels.
+
+    A negative height is a top-down bitmap, as in the format.
+    """
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, 0, 2835, 2835, 0, 0)
+    stride = (width * 24 + 31) // 32 * 4
+    file_size = min(14 + len(info) + stride * abs(height), 0xFFFFFFFF)
+    return struct.pack("<2sIHHI", b"BM", file_size, 0, 0, 14 + len(info)) + info
+
+
+def png_chunk_offset(png: bytes, chunk_type: bytes) -> int:
+    """Offset of the first chunk of the given type (its length field)."""
+    pos = len(PNG_SIGNATURE)
+    while pos + 8 <= len(png):
+        length, found = struct.unpack_from(">I4s", png, pos)
+        if found == chunk_type:
+            return pos
+        pos += 12 + length
+    raise ValueError(f"no {chunk_type!r} chunk")
+
+
+def corrupt_png_crc(png: bytes, chunk_type: bytes) -> bytes:
+    """The PNG with the CRC of its first chunk of the given type flipped."""
+    pos = png_chunk_offset(png, chunk_type)
+    (length,) = struct.unpack_from(">I", png, pos)
+    crc_at = pos + 8 + length
+    return png[:crc_at] + bytes([png[crc_at] ^ 0xFF]) + png[crc_at + 1 :]
+
+
+def with_png_text(png: bytes, key: str, value: str) -> bytes:
+    """The PNG with a tEXt chunk inserted right after IHDR."""
+    after_ihdr = len(PNG_SIGNATURE) + 12 + 13
+    text = png_chunk(b"tEXt", key.encode("latin-1") + b"\x00" + value.encode("latin-1"))
+    return png[:after_ihdr] + text + png[after_ihdr:]
+
+
+def with_exif_thumbnail(jpeg: bytes, thumbnail: bytes) -> bytes:
+    """The JPEG with an APP1 EXIF segment right after SOI that embeds a JPEG thumbnail.
+
+    The thumbnail has its own SOI..EOI, which is what fools probes that search for FFD9.
+    """
+    # Little-endian TIFF: header, an empty IFD0 that links to IFD1, IFD1 pointing at the thumbnail.
+    ifd1_at = 8 + 2 + 4
+    thumb_at = ifd1_at + 2 + 2 * 12 + 4
+    ifd0 = struct.pack("<HI", 0, ifd1_at)
+    ifd1 = (
+        struct.pack("<H", 2)
+        + struct.pack("<HHII", 0x0201, 4, 1, thumb_at)
+        + struct.pack("<HHII", 0x0202, 4, 1, len(thumbnail))
+        + struct.pack("<I", 0)
+    )
+    tiff = b"II*\x00" + struct.pack("<I", 8) + ifd0 + ifd1 + thumbnail
+    payload = b"Exif\x00\x00" + tiff
+    app1 = b"\xff\xe1" + struct.pack(">H", 2 + len(payload)) + payload
+    return jpeg[:2] + app1 + jpeg[2:]
+
+
+def make_tiny_jar() -> bytes:
+    """A small jar (a manifest and a class-like entry), as a polyglot appends to an image.
+
+    Entries carry a fixed timestamp, so samples built from it are byte-for-byte reproducible.
+    """
+    entries = {
+        "META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\r\n\r\n",
+        "Evil.class": b"\xca\xfe\xba\xbe" + b"\x00" * 64,
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as jar:
+        for name, payload in entries.items():
+            jar.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), payload)
+    return out.getvalue()

@@ -1,0 +1,443 @@
+"""Tests for the image prober: real formats, sizes, integrity, trailing data, hostile inputs."""
+
+from __future__ import annotations
+
+import random
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from collections.abc import Callable
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from assetcheck.readers.image import ImageFacts, extension_format, probe_image
+from tests.imagebuilders import (
+    bmp_bomb_header,
+    corrupt_png_crc,
+    make_animated_gif,
+    make_image,
+    make_tiny_jar,
+    make_webp,
+    png_bomb_header,
+    png_chunk,
+    png_chunk_offset,
+    webp_header,
+    with_exif_thumbnail,
+    with_png_text,
+)
+
+# A hostile input must be answered well inside the 2 s the issue allows, on a slow CI machine too.
+HOSTILE_SECONDS = 1.0
+JAR = make_tiny_jar()
+IEND = png_chunk(b"IEND", b"")
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="144" height="144"><rect/></svg>'
+
+
+def timed(probe: Callable[[], ImageFacts]) -> tuple[ImageFacts, float]:
+    """The probe's answer and the seconds it took."""
+    start = time.perf_counter()
+    facts = probe()
+    return facts, time.perf_counter() - start
+
+
+def with_idat_payload(png: bytes, payload: bytes) -> bytes:
+    """The PNG with its first IDAT's data replaced, CRC made correct: corrupt but well formed."""
+    pos = png_chunk_offset(png, b"IDAT")
+    (length,) = struct.unpack_from(">I", png, pos)
+    return png[:pos] + png_chunk(b"IDAT", payload) + png[pos + 12 + length :]
+
+
+def with_jpeg_size(jpeg: bytes, width: int, height: int) -> bytes:
+    """The JPEG with its baseline frame header (SOF0) claiming another size."""
+    sof = jpeg.index(b"\xff\xc0")
+    return jpeg[: sof + 5] + struct.pack(">HH", height, width) + jpeg[sof + 9 :]
+
+
+def gif_with_overhanging_frame(width: int, height: int) -> bytes:
+    """A GIF with a 1x1 logical screen whose only frame claims width x height."""
+    gif = make_image(1, 1, "GIF")
+    descriptor = gif.index(b"\x2c", 13)
+    return gif[: descriptor + 5] + struct.pack("<HH", width, height) + gif[descriptor + 9 :]
+
+
+def bmp_v5_with_profile(width: int, height: int, profile: bytes) -> bytes:
+    """A 24-bit BMP with a V5 header and an ICC profile stored after the pixels, as V5 allows."""
+    bmp = make_image(width, height, "BMP")
+    pixels_at, info_size = struct.unpack_from("<II", bmp, 10)
+    pixels = bmp[pixels_at:]
+    v5_size = 124
+    v5 = bytearray(v5_size)
+    v5[:40] = bmp[14 : 14 + info_size]
+    struct.pack_into("<I", v5, 0, v5_size)
+    struct.pack_into("<I", v5, 56, 0x4D424544)  # bV5CSType: PROFILE_EMBEDDED
+    # bV5ProfileData is relative to the start of the V5 header.
+    struct.pack_into("<II", v5, 112, v5_size + len(pixels), len(profile))
+    body = bytes(v5) + pixels + profile
+    return struct.pack("<2sIHHI", b"BM", 14 + len(body), 0, 0, 14 + v5_size) + body
+
+
+# --- good images ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fmt", "width", "height", "mode", "expected_format", "name"),
+    [
+        ("PNG", 144, 144, "RGBA", "png", "logo.png"),
+        ("PNG", 1120, 548, "RGB", "png", "banner.png"),
+        ("PNG", 1, 1, "P", "png", "dot.png"),
+        ("JPEG", 1840, 900, "RGB", "jpeg", "highlight1.jpg"),
+        ("JPEG", 580, 330, "L", "jpeg", "cropped.jpeg"),
+        ("GIF", 144, 144, "P", "gif", "partner.gif"),
+        ("BMP", 72, 72, "RGB", "bmp", "vendor.bmp"),
+        ("BMP", 17, 5, "1", "bmp", "odd-stride.bmp"),
+    ],
+)
+def test_good_image_facts(
+    fmt: str, width: int, height: int, mode: str, expected_format: str, name: str
+) -> None:
+    facts = probe_image(make_image(width, height, fmt, mode), name)
+    assert facts.format == expected_format
+    assert facts.extension_format == expected_format
+    assert facts.mime is not None and facts.mime.startswith("image/")
+    assert (facts.width, facts.height, facts.pixels) == (width, height, width * height)
+    assert facts.mode == mode
+    assert (facts.frames, facts.is_animated) == (1, False)
+    assert facts.decoded
+    assert (facts.header_error, facts.decode_error, facts.trailing_bytes) == (None, None, 0)
+    assert not facts.pixel_bomb
+
+
+def test_format_comes_from_content_not_name() -> None:
+    # Real apps ship a 1839x635 JPEG named highlight3.png.
+    facts = probe_image(make_image(1839, 635, "JPEG"), "images/highlight3.png")
+    assert (facts.format, facts.extension_format) == ("jpeg", "png")
+    assert (facts.width, facts.height) == (1839, 635)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("logo.png", "png"),
+        ("a.jar!/images/LOGO.JPG", "jpeg"),
+        ("shot.jpeg", "jpeg"),
+        ("icon.GIF", "gif"),
+        ("old.bmp", "bmp"),
+        ("new.webp", "webp"),
+        ("vector.svg", "svg"),
+        ("README", None),
+        ("notes.txt", None),
+        ("archive.png.zip", None),
+    ],
+)
+def test_extension_format(name: str, expected: str | None) -> None:
+    assert extension_format(name) == expected
+
+
+def test_decode_false_reads_header_only() -> None:
+    facts = probe_image(make_image(300, 200, "JPEG", "CMYK"), "x.jpg", decode=False)
+    assert (facts.width, facts.height, facts.mode) == (300, 200, "CMYK")
+    assert not facts.decoded
+    assert facts.decode_error is None
+
+
+# --- formats the Marketplace refuses, and their identities ------------------------------------
+
+
+def test_webp_is_identified_with_its_size() -> None:
+    facts = probe_image(make_webp(64, 32), "x.webp")
+    assert (facts.format, facts.mime) == ("webp", "image/webp")
+    assert (facts.width, facts.height) == (64, 32)
+
+
+def test_svg_is_identified_without_size() -> None:
+    facts = probe_image(SVG, "logo.png")
+    assert (facts.format, facts.mime, facts.extension_format) == ("svg", "image/svg+xml", "png")
+    assert (facts.width, facts.height, facts.header_error) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (make_image(16, 16, "TIFF"), "tiff"),
+        (make_image(16, 16, "ICO"), "ico"),
+        (make_image(16, 16, "TGA"), "tga"),
+    ],
+)
+def test_other_formats_are_identified_but_not_read(data: bytes, expected: str) -> None:
+    facts = probe_image(data, "image.png")
+    assert (facts.format, facts.extension_format) == (expected, "png")
+    assert (facts.width, facts.height, facts.decoded) == (None, None, False)
+    assert (facts.header_error, facts.decode_error) == (None, None)
+
+
+def test_cmyk_jpeg_mode() -> None:
+    assert probe_image(make_image(64, 64, "JPEG", "CMYK"), "x.jpg").mode == "CMYK"
+
+
+def test_animated_gif_frames() -> None:
+    facts = probe_image(make_animated_gif(32, 32, 3), "anim.gif")
+    assert (facts.frames, facts.is_animated, facts.trailing_bytes) == (3, True, 0)
+    assert facts.decode_error is None
+
+
+def test_animated_png_frames() -> None:
+    second = Image.new("RGB", (16, 16), "red")
+    apng = make_image(16, 16, "PNG", save_all=True, append_images=[second])
+    facts = probe_image(apng, "a.png")
+    assert (facts.frames, facts.is_animated, facts.decode_error) == (2, True, None)
+
+
+# --- integrity ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("PNG", "truncated: the PNG"),
+        ("JPEG", "truncated: the JPEG"),
+        ("GIF", "truncated: the GIF"),
+        ("BMP", "truncated: the BMP"),
+    ],
+)
+def test_truncated_image(fmt: str, expected: str) -> None:
+    data = make_image(120, 80, fmt)
+    facts = probe_image(data[: len(data) * 2 // 3], "x")
+    assert facts.header_error is None
+    assert facts.decode_error is not None and facts.decode_error.startswith(expected)
+    assert (facts.width, facts.height) == (120, 80)
+
+
+@pytest.mark.parametrize("chunk", [b"IHDR", b"tEXt", b"IDAT", b"IEND"])
+def test_bad_png_chunk_crc(chunk: bytes) -> None:
+    png = with_png_text(make_image(40, 30), "Software", "assetcheck")
+    facts = probe_image(corrupt_png_crc(png, chunk), "x.png")
+    offset = png_chunk_offset(png, chunk)
+    assert facts.decode_error == f"bad CRC in the PNG {chunk.decode()} chunk at offset {offset}"
+
+
+def test_corrupt_png_data_with_good_crc_fails_decode() -> None:
+    png = with_idat_payload(make_image(40, 30), zlib.compress(b"\x09" * 50))
+    facts = probe_image(png, "x.png")
+    assert facts.decoded
+    assert facts.decode_error is not None
+
+
+def test_png_without_image_data() -> None:
+    png = png_bomb_header(4, 4) + IEND
+    assert probe_image(png, "x.png").decode_error == "the PNG has no image data (IDAT chunk)"
+
+
+# --- trailing data --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        make_image(64, 32, "PNG"),
+        make_image(64, 32, "JPEG"),
+        make_image(64, 32, "GIF"),
+        make_image(64, 32, "BMP"),
+        make_image(63, 31, "BMP", mode="P"),
+        make_animated_gif(16, 16, 2),
+        make_image(64, 32, "JPEG", progressive=True),
+        make_webp(64, 32),
+    ],
+    ids=["png", "jpeg", "gif", "bmp", "bmp-palette", "gif-animated", "jpeg-progressive", "webp"],
+)
+def test_appended_jar_is_counted_exactly(image: bytes) -> None:
+    clean = probe_image(image, "x")
+    polyglot = probe_image(image + JAR, "x")
+    assert clean.trailing_bytes == 0
+    assert polyglot.trailing_bytes == len(JAR)
+    assert polyglot.format == clean.format
+    assert polyglot.decode_error is None
+
+
+def test_bmp_profile_after_pixels_is_not_trailing_data() -> None:
+    bmp = bmp_v5_with_profile(20, 10, b"\x00" * 48)
+    facts = probe_image(bmp, "x.bmp")
+    assert (facts.width, facts.height) == (20, 10)
+    assert (facts.decode_error, facts.trailing_bytes) == (None, 0)
+    assert probe_image(bmp + JAR, "x.bmp").trailing_bytes == len(JAR)
+
+
+def test_exif_thumbnail_end_marker_is_not_the_image_end() -> None:
+    jpeg = with_exif_thumbnail(make_image(64, 32, "JPEG"), make_image(8, 8, "JPEG"))
+    # The thumbnail's own EOI comes first: a search for FFD9 would stop there.
+    assert jpeg.find(b"\xff\xd9") < len(jpeg) - 2
+    facts = probe_image(jpeg, "x.jpg")
+    assert (facts.trailing_bytes, facts.decode_error) == (0, None)
+    assert probe_image(jpeg + b"PK\x03\x04", "x.jpg").trailing_bytes == 4
+
+
+def test_jpeg_fill_bytes_and_restart_markers() -> None:
+    jpeg = make_image(96, 64, "JPEG", restart_marker_blocks=1)
+    assert b"\xff\xd0" in jpeg
+    padded = jpeg[:-2] + b"\xff\xff\xff\xd9"
+    for data in (jpeg, padded):
+        facts = probe_image(data, "x.jpg")
+        assert (facts.trailing_bytes, facts.decode_error) == (0, None)
+
+
+# --- hostile inputs -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "width", "height"),
+    [
+        (png_bomb_header(100_000, 100_000), 100_000, 100_000),
+        (bmp_bomb_header(60_000, 60_000), 60_000, 60_000),
+        (bmp_bomb_header(60_000, -60_000), 60_000, 60_000),
+        (with_jpeg_size(make_image(8, 8, "JPEG"), 65_000, 65_000), 65_000, 65_000),
+        (gif_with_overhanging_frame(60_000, 60_000), 1, 1),
+        (webp_header(16_384, 16_384), 16_384, 16_384),
+    ],
+    ids=["png", "bmp", "bmp-top-down", "jpeg", "gif-frame", "webp"],
+)
+def test_pixel_bomb_is_never_decoded(data: bytes, width: int, height: int) -> None:
+    facts, seconds = timed(lambda: probe_image(data, "bomb"))
+    assert facts.pixel_bomb
+    assert not facts.decoded
+    assert (facts.width, facts.height) == (width, height)
+    assert facts.header_error is None
+    assert seconds < HOSTILE_SECONDS
+
+
+def test_pillow_ceiling_holds_when_the_caller_raises_max_pixels() -> None:
+    sound = png_bomb_header(20_000, 20_000) + png_chunk(b"IDAT", zlib.compress(b"")) + IEND
+    facts, seconds = timed(lambda: probe_image(sound, "bomb.png", max_pixels=10**12))
+    assert (facts.pixel_bomb, facts.decoded, facts.decode_error) == (True, False, None)
+    assert seconds < HOSTILE_SECONDS
+
+
+def test_max_pixels_is_the_callers_limit() -> None:
+    facts = probe_image(make_image(100, 100), "x.png", max_pixels=5_000)
+    assert facts.pixel_bomb
+    assert not facts.decoded
+    assert facts.mode is None
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", "empty file"),
+        (random.Random(3).randbytes(4096), "not an image (application/octet-stream)"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR", "the PNG header (IHDR) is missing or truncated"),
+        (b"\xff\xd8\xff\xe0", "the JPEG has no readable frame header (SOF)"),
+        (b"GIF89a", "missing or truncated GIF header"),
+        (make_image(4, 4, "BMP")[:20], "the BMP header is truncated"),
+        (png_bomb_header(0, 16), "the PNG header claims 0x16 pixels"),
+    ],
+    ids=["empty", "garbage", "png", "jpeg", "gif", "bmp", "png-zero-width"],
+)
+def test_unreadable_header(data: bytes, expected: str) -> None:
+    facts, seconds = timed(lambda: probe_image(data, "x.png"))
+    assert facts.header_error == expected
+    assert (facts.width, facts.frames, facts.decoded) == (None, 0, False)
+    assert seconds < HOSTILE_SECONDS
+
+
+def png_chunk_flood() -> bytes:
+    png = make_image(8, 8)
+    after_ihdr = 8 + 12 + 13
+    return png[:after_ihdr] + png_chunk(b"teXt", b"") * 60_000 + png[after_ihdr:]
+
+
+def jpeg_scan_flood() -> bytes:
+    jpeg = make_image(8, 8, "JPEG")
+    sos = jpeg.index(b"\xff\xda")
+    (length,) = struct.unpack_from(">H", jpeg, sos + 2)
+    scan = jpeg[sos : sos + 2 + length] + b"\x00"
+    return jpeg[:-2] + scan * 300 + b"\xff\xd9"
+
+
+def gif_sub_block_flood() -> bytes:
+    gif = make_image(8, 8, "GIF")
+    comment = b"\x21\xfe" + b"\x01A" * 1_100_000 + b"\x00"
+    return gif[:-1] + comment + b"\x3b"
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (png_chunk_flood, "the PNG has more than 50000 chunks"),
+        (jpeg_scan_flood, "the JPEG has more than 256 scans"),
+        (gif_sub_block_flood, "the GIF has more than 1000000 data sub-blocks"),
+    ],
+    ids=["png-chunks", "jpeg-scans", "gif-sub-blocks"],
+)
+def test_structure_floods_are_refused_quickly(build: Callable[[], bytes], expected: str) -> None:
+    data = build()
+    facts, seconds = timed(lambda: probe_image(data, "x"))
+    assert facts.decode_error == expected
+    assert not facts.decoded
+    assert seconds < HOSTILE_SECONDS
+
+
+def test_module_import_stays_cheap() -> None:
+    # The CLI runs as a pre-commit hook: Pillow and libmagic load only when an image is probed.
+    code = (
+        "import sys, assetcheck.readers.image; print(sorted({'PIL', 'magic'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+# --- never raises ---------------------------------------------------------------------------
+
+SEEDS = {
+    "png": make_image(24, 12),
+    "jpeg": make_image(24, 12, "JPEG"),
+    "gif": make_animated_gif(8, 8, 2),
+    "bmp": make_image(24, 12, "BMP", mode="P"),
+    "exif-jpeg": with_exif_thumbnail(make_image(24, 12, "JPEG"), make_image(8, 8, "JPEG")),
+}
+
+
+def assert_sane(facts: ImageFacts, data: bytes) -> None:
+    """Invariants of any answer, whatever the input."""
+    assert facts.size == len(data)
+    assert 0 <= facts.trailing_bytes <= len(data)
+    for message in (facts.header_error, facts.decode_error):
+        if message is not None:
+            assert message and "internal error" not in message
+
+
+@pytest.mark.parametrize("kind", sorted(SEEDS))
+def test_every_truncation_is_reported(kind: str) -> None:
+    data = SEEDS[kind]
+    for cut in range(len(data)):
+        facts = probe_image(data[:cut], "x")
+        assert_sane(facts, data[:cut])
+        assert facts.header_error or facts.decode_error, f"{kind} cut at {cut} went unnoticed"
+
+
+# No example database: it would write .hypothesis/ into the work tree on every run.
+PROPERTY = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@settings(PROPERTY, max_examples=150)
+@given(st.binary(max_size=4096))
+def test_arbitrary_bytes_never_raise(data: bytes) -> None:
+    assert_sane(probe_image(data, "x.png"), data)
+
+
+@settings(PROPERTY, max_examples=300)
+@given(
+    st.sampled_from(sorted(SEEDS)),
+    st.lists(st.tuples(st.integers(min_value=0), st.integers(1, 255)), max_size=8),
+    st.integers(min_value=0),
+)
+def test_mutated_images_never_raise(kind: str, flips: list[tuple[int, int]], cut: int) -> None:
+    mutated = bytearray(SEEDS[kind])
+    for position, mask in flips:
+        mutated[position % len(mutated)] ^= mask
+    data = bytes(mutated[: cut % (len(mutated) + 1)])
+    assert_sane(probe_image(data, "x"), data)
