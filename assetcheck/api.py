@@ -1,14 +1,32 @@
 """Everything a rule module may use. Rules import from here and nowhere else in assetcheck."""
 
 from assetcheck.findings import Problem, Severity
+from assetcheck.image_types import FORMATS as UPLOAD_FORMATS
+from assetcheck.image_types import ImageType, format_size
+from assetcheck.osgi import (
+    GrammarError,
+    ParsedHeader,
+    Version,
+    VersionRange,
+    excerpt,
+    parse_bundle_symbolic_name,
+    parse_export_package,
+    parse_import_package,
+    parse_range,
+    parse_version,
+)
 from assetcheck.readers.manifest import Header, Manifest
 from assetcheck.readers.xml import XmlIssue
 from assetcheck.readers.zipreader import ZipEntry, ZipIssue
 from assetcheck.registry import rule
+from assetcheck.versions import compare as compare_versions
+from assetcheck.versions import maven_to_osgi
+from assetcheck.versions import sort_key as version_sort_key
 from assetcheck.views import (
     ArchiveView,
     DescriptorView,
     DocumentView,
+    ImageView,
     ManifestView,
     MarketingView,
     ObrView,
@@ -22,20 +40,37 @@ INFO = Severity.INFO
 __all__ = [
     "ERROR",
     "INFO",
+    "UPLOAD_FORMATS",
     "WARNING",
     "ArchiveView",
     "DescriptorView",
     "DocumentView",
+    "GrammarError",
     "Header",
+    "ImageType",
+    "ImageView",
     "Manifest",
     "ManifestView",
     "MarketingView",
     "ObrView",
+    "ParsedHeader",
     "Problem",
     "Severity",
+    "Version",
+    "VersionRange",
     "XmlIssue",
     "ZipEntry",
     "ZipIssue",
+    "compare_versions",
+    "excerpt",
+    "format_size",
+    "maven_to_osgi",
     "normalise_ref",
+    "parse_bundle_symbolic_name",
+    "parse_export_package",
+    "parse_import_package",
+    "parse_range",
+    "parse_version",
     "rule",
+    "version_sort_key",
 ]

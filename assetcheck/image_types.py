@@ -66,6 +66,8 @@ class ImageType:
     def size_problem(self, width: int, height: int) -> str | None:
         """Why ``width``x``height`` is not accepted, or None when it is."""
         if self.sizes and (width, height) not in self.sizes:
+            if len(self.sizes) == 1:
+                return f"expected {format_size(self.sizes[0])}"
             accepted = " or ".join(format_size(s) for s in self.sizes)
             nearest = format_size(self.nearest(width, height))
             return f"expected {accepted} (nearest: {nearest})"

@@ -1,7 +1,7 @@
 """The README's rule table, generated from the registry so the two cannot drift.
 
-    python scripts/rules_table.py           # print the table
-    python scripts/rules_table.py --write   # replace the table between the README's markers
+python scripts/rules_table.py           # print the table
+python scripts/rules_table.py --write   # replace the table between the README's markers
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import io
 import zipfile
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 
 FIXED_TIME = (2025, 12, 15, 18, 43, 42)
 KEY = "com.acme.jira.issuehelper"
@@ -285,3 +286,24 @@ def make_obr(
         obr = obr_xml(resources)
     files: dict[str, bytes | str] = {plugin_name: plugin, "obr.xml": obr, **dependencies}
     return make_zip(files, compression=zipfile.ZIP_STORED, directories=False)
+
+
+def source_files(**overrides: bytes | str | None) -> dict[str, bytes | str]:
+    """The files of a plugin source tree (``src/main/resources``), with Maven placeholders."""
+    files: dict[str, bytes | str | None] = {
+        "atlassian-plugin.xml": descriptor(**SOURCE_DESCRIPTOR_VALUES),
+        "atlassian-plugin-marketing.xml": marketing(),
+        "issuehelper.properties": "helper.label=Helper\n",
+        **plugin_images(),
+    }
+    files.update(overrides)
+    return {name: data for name, data in files.items() if data is not None}
+
+
+def write_tree(root: Path, files: Files) -> Path:
+    """Write ``files`` under ``root`` (created) and return ``root``."""
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return root

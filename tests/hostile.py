@@ -9,7 +9,7 @@ import io
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from tests.builders import FIXED_TIME, make_jar, make_zip
 
@@ -132,7 +132,7 @@ def with_names(names: Iterable[str]) -> bytes:
     return make_zip({name: "x" for name in names}, directories=False)
 
 
-def stored_jar(files: dict[str, bytes]) -> bytes:
+def stored_jar(files: Mapping[str, bytes | str]) -> bytes:
     return make_zip(files, compression=zipfile.ZIP_STORED, directories=False)
 
 

@@ -62,13 +62,21 @@ def read_manifest(data: bytes) -> Manifest:
             )
         )
     sections: list[list[Header]] = [[]]
-    pending: tuple[str, list[str], int] | None = None  # name, value parts, line
+    # Java joins a header's continuation lines as bytes and decodes the whole value once, so a
+    # multi-byte character may be split across a line break (JDK 11+ breaks at exactly 72 bytes).
+    pending: tuple[str, list[bytes], int] | None = None  # name, value pieces, line
 
     def flush() -> None:
         nonlocal pending
         if pending is not None:
-            name, parts, line = pending
-            sections[-1].append(Header(name, "".join(parts), line))
+            name, pieces, line = pending
+            raw_value = b"".join(pieces)
+            try:
+                value = raw_value.decode("utf-8")
+            except UnicodeDecodeError:
+                issues.append(ManifestIssue("encoding", line, f"{name} is not valid UTF-8"))
+                value = raw_value.decode("utf-8", "replace")
+            sections[-1].append(Header(name, value, line))
             pending = None
 
     for number, raw in enumerate(raw_lines, start=1):
@@ -80,17 +88,12 @@ def read_manifest(data: bytes) -> Manifest:
                     f"{len(raw)} bytes; lines may be at most {MAX_LINE_BYTES} bytes",
                 )
             )
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            issues.append(ManifestIssue("encoding", number, "the line is not valid UTF-8"))
-            text = raw.decode("utf-8", "replace")
-        if text == "":
+        if raw == b"":
             flush()
             if sections[-1]:
                 sections.append([])
             continue
-        if text.startswith(" "):
+        if raw.startswith(b" "):
             if pending is None:
                 issues.append(
                     ManifestIssue(
@@ -100,20 +103,22 @@ def read_manifest(data: bytes) -> Manifest:
                     )
                 )
             else:
-                pending[1].append(text[1:])
+                pending[1].append(raw[1:])
             continue
         flush()
-        name, sep, value = text.partition(": ")
+        raw_name, sep, raw_value = raw.partition(b": ")
         if not sep:
+            text = raw.decode("utf-8", "replace")
             issues.append(
                 ManifestIssue(
                     "bad-header", number, f"{_clip(text)!r} is not a 'Name: value' header line"
                 )
             )
             continue
+        name = raw_name.decode("utf-8", "replace")
         if not _NAME.match(name):
             issues.append(ManifestIssue("bad-name", number, f"{name!r} is not a valid header name"))
-        pending = (name, [value], number)
+        pending = (name, [raw_value], number)
     flush()
     parsed = [tuple(section) for section in sections if section]
     main = parsed[0] if parsed and not _is_named_section(parsed[0]) else ()

@@ -1,0 +1,699 @@
+"""Descriptor rules (DSC): ``atlassian-plugin.xml``, what UPM and the Marketplace read first.
+
+They run on the descriptor of a built plugin jar (also the one inside an .obr) and on a plugin
+source tree (``src/main/resources``). In a source tree, Maven placeholders such as
+``${project.version}`` are normal: a check that needs the resolved value skips a placeholder,
+and only a built artifact is faulted for one (DSC020). When the descriptor is absent or cannot
+be parsed, one rule reports it (DSC001, or the XML rules) and the others stay silent.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+from assetcheck.api import (
+    ERROR,
+    WARNING,
+    ArchiveView,
+    DescriptorView,
+    Problem,
+    normalise_ref,
+    rule,
+)
+
+DESCRIPTOR = "atlassian-plugin.xml"
+ROOT = "atlassian-plugin"
+KEY_CHARS = re.compile(r"[A-Za-z0-9._-]+")
+REVERSE_DOMAIN = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+")
+PLACEHOLDER = re.compile(r"\$\{[^}\s]*\}?")
+
+DC_STATUS = "atlassian-data-center-status"
+DC_COMPATIBLE = "atlassian-data-center-compatible"
+# Params read as booleans. Java's Boolean.parseBoolean turns anything but "true" into false,
+# so "yes" or "1" silently switches the feature off. atlassian-data-center-compatible is a
+# boolean too, but must be "true": DSC031 checks it.
+BOOLEAN_PARAMS = ("atlassian-licensing-enabled", "read-only-access-mode-compatible")
+IMAGE_PARAMS = ("plugin-icon", "plugin-logo", "plugin-banner", "vendor-icon", "vendor-logo")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".webp")
+PARAM_HINT = "Add it to <plugin-info> in src/main/resources/atlassian-plugin.xml"
+
+
+# ---- helpers shared with the marketing rules ------------------------------------------------
+
+
+def is_placeholder(value: str | None) -> bool:
+    """A value Maven has (or, in a built artifact, should have) filtered in."""
+    return value is not None and "${" in value
+
+
+def similar_entry(container: Any, ref: str) -> str | None:
+    """An existing entry a broken image reference probably meant: another extension or case."""
+    stem, dot, suffix = ref.rpartition(".")
+    if dot and "/" not in suffix:
+        for other in IMAGE_SUFFIXES:
+            candidate = stem + other
+            if candidate != ref and container.has(candidate):
+                return candidate
+    if isinstance(container, ArchiveView):
+        lowered = ref.lower()
+        for entry in container.entries:
+            if entry.name != ref and entry.name.lower() == lowered and not entry.is_dir:
+                return entry.name
+    return None
+
+
+def missing_image_hint(container: Any, ref: str, where: str) -> str:
+    similar = similar_entry(container, ref)
+    if similar is not None:
+        return f"Did you mean '{similar}'? It exists; point {where} at it, or rename the file."
+    return (
+        f"Add the image under src/main/resources/{ref}, or point {where} at an existing image "
+        "(paths are relative to the jar's root)."
+    )
+
+
+@functools.cache
+def listing_principles() -> dict[str, Any]:
+    data = resources.files("rules").joinpath("data/listing.toml").read_text(encoding="utf-8")
+    return tomllib.loads(data)
+
+
+# ---- local helpers ------------------------------------------------------------------------
+
+
+def _root(view: DescriptorView) -> Any | None:
+    """The root element, when it is ``<atlassian-plugin>`` (DSC002 reports any other)."""
+    root = view.root
+    return root if root is not None and root.tag == ROOT else None
+
+
+def _info(view: DescriptorView) -> Any | None:
+    return None if _root(view) is None else view.plugin_info()
+
+
+def _text(element: Any | None) -> str:
+    return "" if element is None or element.text is None else element.text.strip()
+
+
+def _line(element: Any | None) -> int | None:
+    return None if element is None else element.sourceline
+
+
+# ---- the file and its root ----------------------------------------------------------------
+
+
+@rule("DSC001", ERROR, DescriptorView)
+def descriptor_missing(view: DescriptorView) -> Iterator[Problem]:
+    """``atlassian-plugin.xml`` is not at the root of the plugin jar.
+
+    Without it the jar is not a plugin: UPM refuses to install it and the Marketplace cannot
+    read its key, name or version.
+
+    Passing: a jar with ``atlassian-plugin.xml`` beside ``META-INF/``.
+    Failing: a plain library jar, or one with the descriptor under ``resources/``.
+    """
+    if view.present:
+        return
+    elsewhere = []
+    if isinstance(view.container, ArchiveView):
+        elsewhere = [e.name for e in view.container.entries if e.name.endswith("/" + DESCRIPTOR)]
+    found = f"; found {', '.join(repr(n) for n in elsewhere[:3])} instead" if elsewhere else ""
+    yield Problem(
+        f"no {DESCRIPTOR} at the root of the jar (expected it beside META-INF/){found}",
+        hint="Keep the descriptor in src/main/resources/ of an atlassian-plugin project, so that "
+        "the build copies it to the jar's root; upload the plugin jar, not a library.",
+    )
+
+
+@rule("DSC002", ERROR, DescriptorView)
+def wrong_root(view: DescriptorView) -> Iterator[Problem]:
+    """The descriptor's root element is not ``<atlassian-plugin>``.
+
+    Passing: ``<atlassian-plugin key="com.acme.helper" name="Helper" plugins-version="2">``.
+    Failing: ``<plugin key="...">``, or a descriptor wrapped in another element.
+    """
+    root = view.root
+    if root is not None and root.tag != ROOT:
+        yield Problem(
+            f"the root element is <{root.tag}> (expected <{ROOT}>)",
+            hint=f'Make <{ROOT} key=... name=... plugins-version="2"> the outermost element.',
+            line=root.sourceline,
+        )
+
+
+@rule("DSC003", ERROR, DescriptorView)
+def key_invalid(view: DescriptorView) -> Iterator[Problem]:
+    """The plugin ``key`` is missing, empty, or holds characters other than ``[A-Za-z0-9._-]``.
+
+    Only letters, digits, ``.``, ``-`` and ``_`` are safe. The key identifies the app to UPM
+    and the Marketplace for good; module keys are addressed as ``pluginKey:moduleKey``, so
+    spaces, colons and the like break them.
+
+    Passing: ``key="com.acme.jira.issuehelper"``.
+    Failing: no ``key``, ``key=""``, ``key="com.acme issue helper"``, ``key="com.acme:helper"``.
+    """
+    root = _root(view)
+    if root is None:
+        return
+    key = root.get("key")
+    hint = (
+        'Set key on <atlassian-plugin>; the SDK writes key="${atlassian.plugin.key}", '
+        "which Maven fills from <atlassian.plugin.key> (groupId.artifactId) in the pom."
+    )
+    if key is None or not key.strip():
+        state = "missing" if key is None else "empty"
+        yield Problem(
+            f"the plugin key is {state} (expected a reverse-domain key like com.acme.helper)",
+            hint=hint,
+            line=root.sourceline,
+        )
+    elif not is_placeholder(key) and not KEY_CHARS.fullmatch(key):
+        bad = sorted({c for c in key if not KEY_CHARS.fullmatch(c)})
+        shown = " ".join(repr(c) for c in bad)
+        yield Problem(
+            f"the plugin key {key!r} contains {shown} "
+            "(expected only letters, digits, '.', '-' and '_')",
+            hint=hint,
+            line=root.sourceline,
+        )
+
+
+@rule("DSC004", WARNING, DescriptorView)
+def key_not_reverse_domain(view: DescriptorView) -> Iterator[Problem]:
+    """The plugin ``key`` is not in reverse-domain form (at least two dot-separated parts).
+
+    The element reference asks for reverse domain name notation so that keys are unique across
+    all vendors; a key cannot change once an app is listed.
+
+    Passing: ``key="com.acme.jira.issuehelper"``.
+    Failing: ``key="issuehelper"``, ``key="com.acme."``, ``key="com..acme"``.
+    """
+    root = _root(view)
+    if root is None:
+        return
+    key = root.get("key")
+    if not key or is_placeholder(key) or not KEY_CHARS.fullmatch(key):
+        return  # missing or invalid: DSC003
+    if not REVERSE_DOMAIN.fullmatch(key):
+        yield Problem(
+            f"the plugin key {key!r} is not in reverse-domain form "
+            "(expected dot-separated parts such as com.acme.helper)",
+            hint="Use your domain reversed plus the artifact, e.g. <groupId>com.acme</groupId> "
+            "and <artifactId>helper</artifactId> give com.acme.helper.",
+            line=root.sourceline,
+        )
+
+
+@rule("DSC005", ERROR, DescriptorView)
+def name_missing(view: DescriptorView) -> Iterator[Problem]:
+    """The plugin ``name`` is missing or empty.
+
+    UPM and the Marketplace show the name; without one they fall back to the bare key.
+
+    Passing: ``name="Issue Helper"``.
+    Failing: ``<atlassian-plugin key="com.acme.helper" plugins-version="2">`` (no name).
+    """
+    root = _root(view)
+    if root is None:
+        return
+    name = root.get("name")
+    if name is None or not name.strip():
+        yield Problem(
+            f"the plugin name is {'missing' if name is None else 'empty'} "
+            '(expected a human-readable name such as name="Issue Helper")',
+            hint='Set name on <atlassian-plugin>; the SDK writes name="${project.name}", '
+            "filled from <name> in the pom.",
+            line=root.sourceline,
+        )
+
+
+@rule("DSC006", WARNING, DescriptorView)
+def name_against_listing_principles(view: DescriptorView) -> Iterator[Problem]:
+    """The plugin ``name`` breaks the Marketplace app listing principles.
+
+    The principles limit a name to 60 characters, ban the words "Atlassian", "plugin", "beta",
+    "add-on" and "app", and forbid starting with an Atlassian product name ("Time Tracker for
+    Jira", not "Jira Time Tracker"). Listings that break them are sent back at approval. The
+    words and names are data (``rules/data/listing.toml``).
+
+    Passing: ``name="Issue Helper for Jira"``.
+    Failing: ``name="Jira Issue Helper Plugin"``, ``name="Helper App (beta)"``.
+    """
+    root = _root(view)
+    if root is None:
+        return
+    name = (root.get("name") or "").strip()
+    if not name or is_placeholder(name):
+        return
+    principles = listing_principles()
+    hint = 'Rename the app in <name> of the pom (the descriptor\'s name="${project.name}").'
+    line = root.sourceline
+    limit = principles["max_name_length"]
+    if len(name) > limit:
+        yield Problem(
+            f"the name {name!r} has {len(name)} characters (expected at most {limit})",
+            hint=hint,
+            line=line,
+        )
+    for word in principles["banned_words"]:
+        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", name, re.IGNORECASE):
+            yield Problem(
+                f"the name {name!r} contains the word {word!r}, which the listing principles "
+                f"prohibit (expected none of: {', '.join(principles['banned_words'])})",
+                hint=hint,
+                line=line,
+            )
+    for product in principles["product_names"]:
+        if re.match(rf"{re.escape(product)}(?!\w)", name, re.IGNORECASE):
+            yield Problem(
+                f"the name {name!r} starts with the product name {product!r} "
+                f"(expected e.g. '... for {product}')",
+                hint=hint,
+                line=line,
+            )
+            break
+
+
+@rule("DSC007", ERROR, DescriptorView)
+def plugins_version(view: DescriptorView) -> Iterator[Problem]:
+    """The descriptor does not declare ``plugins-version="2"`` (an OSGi plugin).
+
+    Without it the plugin framework loads the jar as a version 1 plugin, a kind the Marketplace
+    no longer accepts for server-side apps.
+
+    Passing: ``<atlassian-plugin key=".." name=".." plugins-version="2">``.
+    Failing: no ``plugins-version``, or ``plugins-version="1"``.
+    """
+    root = _root(view)
+    if root is None:
+        return
+    # pluginsVersion is the spelling deprecated in plugin framework 2.1; it still works.
+    value = root.get("plugins-version", root.get("pluginsVersion"))
+    if value is None or value.strip() != "2":
+        found = "missing" if value is None else repr(value)
+        yield Problem(
+            f'plugins-version is {found} (expected plugins-version="2")',
+            hint='Add plugins-version="2" to <atlassian-plugin>.',
+            line=root.sourceline,
+        )
+
+
+# ---- plugin-info --------------------------------------------------------------------------
+
+
+@rule("DSC010", ERROR, DescriptorView)
+def plugin_info_missing(view: DescriptorView) -> Iterator[Problem]:
+    """The descriptor has no ``<plugin-info>``, where the version, vendor and params live.
+
+    Passing: ``<plugin-info><description>..</description><version>1.2.0</version>
+    <vendor name=".." url=".."/>..</plugin-info>``.
+    Failing: a descriptor that declares only modules.
+    """
+    root = _root(view)
+    if root is not None and view.plugin_info() is None:
+        yield Problem(
+            "no <plugin-info> element (expected one holding description, version, vendor and "
+            "the Data Center params)",
+            hint="Add <plugin-info> as the first child of <atlassian-plugin>, as the SDK "
+            "template does: <description>${project.description}</description>, "
+            '<version>${project.version}</version>, <vendor name="${project.organization.name}'
+            '" url="${project.organization.url}"/>.',
+            line=root.sourceline,
+        )
+
+
+@rule("DSC011", ERROR, DescriptorView)
+def version_missing(view: DescriptorView) -> Iterator[Problem]:
+    """``<plugin-info>`` has no ``<version>``, or it is empty.
+
+    UPM compares this version to decide what is an upgrade; the Marketplace lists it.
+
+    Passing: ``<version>1.2.0</version>``.
+    Failing: no ``<version>``, or ``<version/>``.
+    """
+    info = _info(view)
+    if info is None:
+        return
+    element = info.find("version")
+    if not _text(element):
+        yield Problem(
+            "<plugin-info> has no version (expected e.g. <version>1.2.0</version>)",
+            hint="Add <version>${project.version}</version> to <plugin-info>; Maven fills it "
+            "from the pom.",
+            line=_line(element) or info.sourceline,
+        )
+
+
+@rule("DSC012", ERROR, DescriptorView)
+def vendor_name_missing(view: DescriptorView) -> Iterator[Problem]:
+    """``<plugin-info>`` has no ``<vendor>``, or the vendor has no ``name``.
+
+    UPM shows the vendor with every app; the Marketplace reads it from the descriptor.
+
+    Passing: ``<vendor name="Acme Software" url="https://www.acme.example"/>``.
+    Failing: no ``<vendor>``, or ``<vendor url="https://www.acme.example"/>``.
+    """
+    info = _info(view)
+    if info is None:
+        return
+    vendor = info.find("vendor")
+    hint = (
+        'Add <vendor name="${project.organization.name}" url="${project.organization.url}"/> '
+        "to <plugin-info> and set <organization><name> and <url> in the pom."
+    )
+    if vendor is None:
+        yield Problem(
+            '<plugin-info> has no <vendor> (expected <vendor name=".." url="https://.."/>)',
+            hint=hint,
+            line=info.sourceline,
+        )
+    elif not (vendor.get("name") or "").strip():
+        yield Problem(
+            "<vendor> has no name (expected the company or person publishing the app)",
+            hint=hint,
+            line=vendor.sourceline,
+        )
+
+
+@rule("DSC013", ERROR, DescriptorView)
+def vendor_url_invalid(view: DescriptorView) -> Iterator[Problem]:
+    """The vendor's ``url`` is missing or not an absolute http(s) URL.
+
+    UPM links the vendor's name to it.
+
+    Passing: ``<vendor name="Acme" url="https://www.acme.example"/>``.
+    Failing: no ``url``, ``url="www.acme.example"``, ``url="ftp://acme.example"``.
+    """
+    info = _info(view)
+    vendor = None if info is None else info.find("vendor")
+    if vendor is None:
+        return  # no vendor at all: DSC012
+    url = vendor.get("url")
+    if is_placeholder(url):
+        return
+    problem = _url_problem(url)
+    if problem:
+        yield Problem(
+            f"the vendor url {problem} (expected an absolute http(s) URL such as "
+            "https://www.acme.example)",
+            hint="Set <organization><url> in the pom (the descriptor's "
+            'url="${project.organization.url}"), including https://.',
+            line=vendor.sourceline,
+        )
+
+
+def _url_problem(url: str | None) -> str | None:
+    if url is None:
+        return "is missing"
+    text = url.strip()
+    if not text:
+        return "is empty"
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return f"{text!r} is not a valid URL"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"{text!r} has no http or https scheme"
+    if not parts.hostname or any(c.isspace() for c in text):
+        return f"{text!r} is not a valid URL"
+    return None
+
+
+@rule("DSC014", WARNING, DescriptorView)
+def description_missing(view: DescriptorView) -> Iterator[Problem]:
+    """``<plugin-info>`` has no ``<description>``, or it is empty.
+
+    UPM shows it under the app's name. A warning: the element reference lists it but does not
+    say it is required, and the Marketplace listing has its own summary.
+
+    Passing: ``<description>Adds helpful panels to Jira issues.</description>``.
+    Failing: no ``<description>``, or ``<description></description>``.
+    """
+    info = _info(view)
+    if info is None:
+        return
+    element = info.find("description")
+    if not _text(element):
+        yield Problem(
+            "<plugin-info> has no description (expected a sentence saying what the app does)",
+            hint="Add <description>${project.description}</description> to <plugin-info> and "
+            "set <description> in the pom.",
+            line=_line(element) or info.sourceline,
+        )
+
+
+# ---- Maven filtering ----------------------------------------------------------------------
+
+
+def _filtered_values(root: Any, info: Any | None) -> Iterator[tuple[str, str, int | None]]:
+    """(where, value, line) of every value the SDK's Maven filtering fills in.
+
+    Module bodies are left out on purpose: web-item links and templates carry runtime
+    variables such as ``${issue.key}`` that the host product fills in, and they belong there.
+    """
+    for attribute in ("key", "name"):
+        value = root.get(attribute)
+        if value is not None:
+            yield f"the plugin {attribute}", value, root.sourceline
+    if info is None:
+        return
+    for tag in ("description", "version"):
+        element = info.find(tag)
+        if element is not None:
+            yield f"<{tag}>", _text(element), element.sourceline
+    vendor = info.find("vendor")
+    if vendor is not None:
+        for attribute in ("name", "url"):
+            value = vendor.get(attribute)
+            if value is not None:
+                yield f"the vendor {attribute}", value, vendor.sourceline
+    for param in info.findall("param"):
+        yield f"param {param.get('name')!r}", _text(param), param.sourceline
+
+
+@rule("DSC020", ERROR, DescriptorView)
+def unresolved_placeholders(view: DescriptorView) -> Iterator[Problem]:
+    """A built artifact's descriptor still holds a Maven ``${...}`` placeholder.
+
+    The Marketplace reads the key, name, version, vendor and params from the built
+    descriptor; a placeholder there means resource filtering did not run, and the app is listed
+    (or refused) with the literal text. Only the values the SDK filters are checked: module
+    bodies keep runtime variables such as ``/browse/${issue.key}`` in a correct jar. Placeholders
+    are normal in a source tree, which this rule does not check.
+
+    Passing: ``<version>1.2.0</version>`` in the jar; ``<link>/browse/${issue.key}</link>``.
+    Failing: ``<version>${project.version}</version>`` or ``key="${atlassian.plugin.key}"`` in
+    the jar.
+    """
+    root = _root(view)
+    if root is None or view.in_source:
+        return
+    for where, value, line in _filtered_values(root, view.plugin_info()):
+        for placeholder in PLACEHOLDER.findall(value):
+            yield Problem(
+                f"{where} holds the unresolved placeholder {placeholder} "
+                "(expected the value Maven filters in at build time)",
+                hint="Build with the Atlassian SDK (atlas-package / mvn package), keep "
+                "resource filtering on for src/main/resources (<filtering>true</filtering>), "
+                f"and check that the pom defines {placeholder[2:].rstrip('}')!r}.",
+                line=line,
+            )
+
+
+# ---- params ---------------------------------------------------------------------------------
+
+
+def _required_param(view: DescriptorView, name: str, expected: str) -> Iterator[Problem]:
+    info = _info(view)
+    if info is None:
+        return  # DSC010
+    param = view.param(name)
+    example = f'<param name="{name}">{expected}</param>'
+    if param is None:
+        yield Problem(
+            f"the param {name} is missing (expected {example} in <plugin-info>)",
+            hint=f"{PARAM_HINT}: {example}.",
+            line=info.sourceline,
+        )
+        return
+    value = _text(param)
+    if not is_placeholder(value) and value != expected:
+        yield Problem(
+            f"the param {name} is {value!r} (expected {expected!r})",
+            hint=f"Write {example}.",
+            line=param.sourceline,
+        )
+
+
+@rule("DSC030", ERROR, DescriptorView)
+def data_center_status(view: DescriptorView) -> Iterator[Problem]:
+    """The ``atlassian-data-center-status`` param is missing or not ``compatible``.
+
+    The Marketplace requires it for a Data Center version, alongside
+    ``atlassian-data-center-compatible`` ("you need both now").
+
+    Passing: ``<param name="atlassian-data-center-status">compatible</param>``.
+    Failing: the param missing, or set to ``true``.
+    """
+    yield from _required_param(view, DC_STATUS, "compatible")
+
+
+@rule("DSC031", ERROR, DescriptorView)
+def data_center_compatible(view: DescriptorView) -> Iterator[Problem]:
+    """The ``atlassian-data-center-compatible`` param is missing or not ``true``.
+
+    UPM uses this older flag to allow installing the app on Data Center.
+
+    Passing: ``<param name="atlassian-data-center-compatible">true</param>``.
+    Failing: the param missing, or set to ``yes`` or ``compatible``.
+    """
+    yield from _required_param(view, DC_COMPATIBLE, "true")
+
+
+@rule("DSC032", ERROR, DescriptorView)
+def boolean_params(view: DescriptorView) -> Iterator[Problem]:
+    """A boolean param is neither ``true`` nor ``false``.
+
+    The boolean params are ``atlassian-licensing-enabled`` and
+    ``read-only-access-mode-compatible`` (``atlassian-data-center-compatible`` is DSC031's). The
+    products read them with Java's ``Boolean.parseBoolean``: any other text, such as
+    ``yes`` or ``1``, silently means false (for licensing: the app is not licensed via
+    Atlassian).
+
+    Passing: ``<param name="atlassian-licensing-enabled">true</param>``.
+    Failing: ``<param name="atlassian-licensing-enabled">yes</param>``.
+    """
+    if _info(view) is None:
+        return
+    for param in view.params():
+        name = param.get("name")
+        value = _text(param)
+        if name in BOOLEAN_PARAMS and not is_placeholder(value) and value not in ("true", "false"):
+            yield Problem(
+                f"the param {name} is {value!r} (expected 'true' or 'false')",
+                hint=f'Write <param name="{name}">true</param> (or false).',
+                line=param.sourceline,
+            )
+
+
+@rule("DSC033", ERROR, DescriptorView)
+def image_params_exist(view: DescriptorView) -> Iterator[Problem]:
+    """An image param names a file that is not in the jar.
+
+    The image params are ``plugin-icon``, ``plugin-logo``, ``plugin-banner``, ``vendor-icon`` and
+    ``vendor-logo``; their paths are relative to the jar's root. UPM shows a broken image. Real
+    apps get this wrong, e.g. ``plugin-banner`` pointing at ``images/banner.jpg`` while the jar
+    holds ``images/banner.png``.
+
+    Passing: ``<param name="plugin-logo">images/pluginLogo.png</param>`` with that entry.
+    Failing: the same param when the jar has no ``images/pluginLogo.png``, or an empty value.
+    """
+    if _info(view) is None:
+        return
+    for param in view.params():
+        name = param.get("name")
+        if name not in IMAGE_PARAMS:
+            continue
+        value = _text(param)
+        if is_placeholder(value):
+            continue
+        where = f"the {name} param"
+        if not value:
+            yield Problem(
+                f"the param {name} is empty (expected the path of an image in the jar)",
+                hint=f'Write e.g. <param name="{name}">images/{name}.png</param>, or remove it.',
+                line=param.sourceline,
+            )
+            continue
+        ref = normalise_ref(value)
+        if not view.container.has(ref):
+            yield Problem(
+                f"the param {name} points at '{ref}', which does not exist "
+                "(expected an image entry at that path)",
+                hint=missing_image_hint(view.container, ref, where),
+                line=param.sourceline,
+            )
+
+
+# ---- modules -------------------------------------------------------------------------------
+
+
+def _scope(module: Any) -> frozenset[tuple[str, str | None, str | None]] | None:
+    """Where a module applies: None for everywhere, or (application, version, mode) triples.
+
+    The plugin framework skips modules restricted to other applications (``application="jira"``
+    or ``<restrict application="jira" version="[9,10)"/>``), so two modules may share a key when
+    their restrictions do not overlap.
+    """
+    applications = module.get("application")
+    if applications is not None:
+        names = [a for a in re.split(r"\s*,[,\s]*", applications.strip()) if a]
+        return frozenset((a, None, None) for a in names) or None
+    restricts = module.findall("restrict")
+    if not restricts:
+        return None
+    scope = set()
+    for restrict in restricts:
+        version = restrict.get("version")
+        if version is None:
+            versions = [_text(v) for v in restrict.findall("version")]
+            version = "|".join(versions) if versions else None
+        scope.add((restrict.get("application", ""), version, restrict.get("mode")))
+    return frozenset(scope)
+
+
+def _overlap(first: Any, second: Any) -> bool:
+    a, b = _scope(first), _scope(second)
+    if a is None or b is None:
+        return True
+    # Different version ranges of one application are taken as disjoint: comparing ranges is
+    # not worth a false alarm.
+    return any(
+        app1 == app2
+        and (v1 is None or v2 is None or v1 == v2)
+        and (m1 is None or m2 is None or m1 == m2)
+        for app1, v1, m1 in a
+        for app2, v2, m2 in b
+    )
+
+
+@rule("DSC040", ERROR, DescriptorView)
+def duplicate_module_keys(view: DescriptorView) -> Iterator[Problem]:
+    """Two modules of the descriptor have the same ``key``.
+
+    Module keys must be unique within the plugin, across all module types: the plugin framework
+    refuses to load the plugin ("Found duplicate key"). Modules are the direct children of
+    ``<atlassian-plugin>`` other than ``<plugin-info>`` and ``<resource>``; keys of nested
+    elements (a web-item's ``<label key="..">``) are i18n keys and may repeat. Modules
+    restricted to different applications may share a key.
+
+    Passing: ``<web-item key="helper-link">`` and ``<servlet key="helper-servlet">``.
+    Failing: ``<web-item key="helper">`` and ``<servlet key="helper">``.
+    """
+    root = _root(view)
+    if root is None:
+        return
+    seen: dict[str, list[Any]] = defaultdict(list)
+    for module in root:
+        if not isinstance(module.tag, str) or module.tag in ("plugin-info", "resource"):
+            continue  # comments and processing instructions have non-string tags
+        key = module.get("key")
+        if key is None:
+            continue
+        earlier = next((m for m in seen[key] if _overlap(m, module)), None)
+        if earlier is not None:
+            yield Problem(
+                f"the module key {key!r} of <{module.tag}> is already used by "
+                f"<{earlier.tag}> on line {earlier.sourceline} (expected unique module keys)",
+                hint="Rename one of the modules' key attributes (references to it, such as "
+                "pluginKey:moduleKey, must follow).",
+                line=module.sourceline,
+            )
+        seen[key].append(module)

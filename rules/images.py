@@ -1,0 +1,391 @@
+"""Image rules (IMG): listing images, given on the command line or referenced by a plugin.
+
+They run on every image file named on the command line (typed with ``--image-type``) and on
+every image that ``atlassian-plugin-marketing.xml`` or a descriptor image param references inside
+a jar or a plugin source tree (typed by where it is referenced). The format is read from the
+bytes, never the name. Type-independent findings appear once per image; an image referenced as
+two types is measured against each. A missing referenced image is the descriptor and marketing
+rules' finding, not these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from assetcheck.api import (
+    ERROR,
+    INFO,
+    UPLOAD_FORMATS,
+    WARNING,
+    ImageType,
+    ImageView,
+    Problem,
+    format_size,
+    rule,
+)
+
+FORMAT_NAMES = {"png": "PNG", "jpeg": "JPEG", "gif": "GIF", "bmp": "BMP", "webp": "WebP"}
+EXTENSIONS = {"png": ".png", "jpeg": ".jpg or .jpeg", "gif": ".gif", "bmp": ".bmp"}
+# Where each format's data ends: what the trailing bytes come after.
+IMAGE_ENDS = {
+    "png": "the IEND chunk",
+    "jpeg": "the EOI marker",
+    "gif": "the GIF trailer",
+    "bmp": "the pixel data",
+    "webp": "the RIFF container",
+}
+
+
+def _renamed(image: ImageView) -> str:
+    """What else to do when the fix renames a referenced image."""
+    if image.entry is None:
+        return "."
+    return (
+        "; then update its reference (atlassian-plugin-marketing.xml or the descriptor's "
+        "image param)."
+    )
+
+
+def _format_name(fmt: str) -> str:
+    return FORMAT_NAMES.get(fmt, fmt.upper())
+
+
+def _formats(formats: tuple[str, ...]) -> str:
+    names = [_format_name(f) for f in formats]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _bytes(count: int) -> str:
+    """A byte count as people read it: '12.3 MiB', '512 bytes'."""
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= size:
+            return f"{count / size:.1f} {unit}".replace(".0 ", " ")
+    return f"{count:,} bytes"
+
+
+def _a(image_type: ImageType) -> str:
+    """The type as a noun phrase with its article: 'a logo image'."""
+    article = "an" if image_type.name[:1] in "aeiou" else "a"
+    return f"{article} {image_type.name} image"
+
+
+# ---- what the file is ----------------------------------------------------------------------
+
+
+@rule("IMG001", ERROR, ImageView)
+def empty_file(image: ImageView) -> Iterator[Problem]:
+    """The image file is empty (0 bytes).
+
+    Passing: a 144x144 PNG logo.
+    Failing: ``images/logo.png`` of 0 bytes, left by a failed export or copy.
+    """
+    if image.size == 0:
+        yield Problem(
+            "the image file is empty (0 bytes; expected a PNG, JPEG, GIF or BMP image)",
+            hint="Export the image again and replace the empty file.",
+        )
+
+
+@rule("IMG002", ERROR, ImageView)
+def not_an_upload_format(image: ImageView) -> Iterator[Problem]:
+    """The content is not PNG, JPEG, GIF or BMP, the only formats the Marketplace accepts.
+
+    The format is read from the file's magic bytes, whatever its name says: WebP, SVG and TIFF
+    files, and files that are not images at all, are refused on upload.
+
+    Passing: a PNG, JPEG, GIF or BMP image.
+    Failing: a WebP or SVG file, even when named ``logo.png``; an HTML page saved as ``logo.png``.
+    """
+    facts = image.facts
+    if facts is None or facts.size == 0 or facts.format in UPLOAD_FORMATS:
+        return
+    expected = f"expected {_formats(UPLOAD_FORMATS)}"
+    if facts.format is None:
+        content = facts.mime or "unrecognised content"
+        yield Problem(
+            f"the file is not an image ({content}; {expected})",
+            hint="Replace it with the real image: a failed download or export can leave "
+            "something else under the image's name.",
+        )
+        return
+    png = PurePosixPath(image.name).with_suffix(".png").name
+    yield Problem(
+        f"the image is {_format_name(facts.format)} ({facts.mime}; {expected})",
+        hint="Convert it to PNG (or JPEG for photographs), e.g. "
+        f"`magick {PurePosixPath(image.name).name} {png}`" + _renamed(image),
+    )
+
+
+@rule("IMG003", ERROR, ImageView)
+def format_not_for_type(image: ImageView) -> Iterator[Problem]:
+    """The image's real format is not one its image type accepts.
+
+    Passing: a PNG ``logo``.
+    Failing: a GIF or BMP ``logo`` or ``highlight`` (those take PNG or JPEG only).
+    """
+    facts = image.facts
+    if facts is None or facts.format not in UPLOAD_FORMATS:
+        return  # IMG002 reports formats the Marketplace takes for no type at all
+    for image_type in image.types:
+        if facts.format not in image_type.formats:
+            yield Problem(
+                f"{_format_name(facts.format)} is not accepted for {_a(image_type)} "
+                f"(expected {_formats(image_type.formats)})",
+                hint=f"Export it as {_formats(image_type.formats)}" + _renamed(image),
+            )
+
+
+@rule("IMG004", ERROR, ImageView)
+def extension_mismatch(image: ImageView) -> Iterator[Problem]:
+    """The file name's extension does not match the image's real format.
+
+    Real apps ship this: a ``.png`` that is really a JPEG. Servers and browsers pick the
+    content type from the name, and the Marketplace may refuse or mis-serve the file.
+
+    Passing: ``logo.png`` holding a PNG; ``shot.jpg`` or ``shot.jpeg`` holding a JPEG.
+    Failing: ``highlight3.png`` holding a 1839x635 JPEG; ``logo`` with no extension.
+    """
+    facts = image.facts
+    if facts is None or facts.format not in UPLOAD_FORMATS:
+        return  # an image in a refused format is IMG002's: converting it fixes the name too
+    if facts.extension_format == facts.format:
+        return
+    real = _format_name(facts.format)
+    suffix = PurePosixPath(image.name).suffix
+    if facts.extension_format is None:
+        said = "the name has no extension"
+        if suffix:
+            said = f"the name's extension {suffix!r} is not an image extension"
+    else:
+        said = f"the name says {_format_name(facts.extension_format)} ({suffix})"
+    yield Problem(
+        f"{said} but the content is {real} (expected a {EXTENSIONS[facts.format]} name)",
+        hint=f"Re-export it in the format its name says, or rename it to "
+        f"{EXTENSIONS[facts.format]}" + _renamed(image),
+    )
+
+
+# ---- size for the type ---------------------------------------------------------------------
+
+
+def _size_problems(image: ImageView, *, certain: bool) -> Iterator[Problem]:
+    facts = image.facts
+    # A pixel bomb's header is hostile, not a size to fix: IMG020 reports it.
+    if facts is None or facts.width is None or facts.height is None or facts.pixel_bomb:
+        return
+    for image_type in image.types:
+        if image_type.certain != certain:
+            continue
+        problem = image_type.size_problem(facts.width, facts.height)
+        if problem is None:
+            continue
+        actual = format_size((facts.width, facts.height))
+        basis = "" if certain else f" ({image_type.status}: {image_type.source})"
+        target = (
+            format_size(image_type.nearest(facts.width, facts.height))
+            if image_type.sizes
+            else "an accepted size"
+        )
+        yield Problem(
+            f"the image is {actual} pixels, not an accepted size for {_a(image_type)}: "
+            f"{problem}{basis}",
+            hint=f"Export it at {target}; `assetcheck image-types` lists every type's sizes.",
+        )
+
+
+@rule("IMG010", ERROR, ImageView)
+def wrong_size(image: ImageView) -> Iterator[Problem]:
+    """The image's size is not one Atlassian publishes for its type.
+
+    Only for types whose sizes are official or known from a copy of Atlassian's docs (status
+    ``official`` or ``copy`` in ``assetcheck image-types``: ``logo``, ``banner``, the highlights).
+    The message names the accepted sizes and the nearest one.
+
+    Passing: a 144x144 ``logo``; a 1840x900 or 920x450 ``highlight``.
+    Failing: a 1120x548 ``logo`` (expected 144x144); a 1839x635 ``highlight``.
+    """
+    yield from _size_problems(image, certain=True)
+
+
+@rule("IMG011", WARNING, ImageView)
+def unusual_size(image: ImageView) -> Iterator[Problem]:
+    """The image's size is not the conventional one for its type.
+
+    For types whose sizes are a convention or unknown (status ``convention`` or ``unknown`` in
+    ``assetcheck image-types``: descriptor icons and logos, screenshots): a warning, because no
+    official number exists to hold the image to.
+
+    Passing: a 16x16 ``plugin-icon``; a 1840x900 ``screenshot``.
+    Failing: a 32x32 ``plugin-icon`` (expected 16x16); a 640x400 ``screenshot``.
+    """
+    yield from _size_problems(image, certain=False)
+
+
+# ---- integrity -----------------------------------------------------------------------------
+
+
+@rule("IMG020", ERROR, ImageView)
+def pixel_bomb(image: ImageView) -> Iterator[Problem]:
+    """The header claims more pixels than the limit (default 16 million); it is never decoded.
+
+    A small file whose header claims 100,000 x 100,000 pixels makes a decoder allocate tens of
+    gigabytes: a decompression bomb.
+
+    Passing: a 1840x900 highlight (1.7 million pixels).
+    Failing: a 100-byte PNG claiming 100,000 x 100,000 pixels; a BMP claiming 60,000 x 60,000.
+    """
+    facts = image.facts
+    if facts is None or not facts.pixel_bomb:
+        return
+    claimed = ""
+    if facts.width is not None and facts.height is not None:
+        pixels = facts.width * facts.height
+        claimed = f" ({format_size((facts.width, facts.height))}, {pixels:,} pixels)"
+    yield Problem(
+        f"the header claims more pixels{claimed} than the limit of "
+        f"{image.limits.max_image_pixels:,}; the image was not decoded",
+        hint="No listing image is that large; replace the file with an export at its type's size.",
+    )
+
+
+@rule("IMG021", ERROR, ImageView)
+def corrupt(image: ImageView) -> Iterator[Problem]:
+    """The image is truncated, corrupt, or its header cannot be read.
+
+    Detected without decoding by walking the file's structure (PNG chunk CRCs, JPEG segments,
+    GIF blocks, BMP sizes), then by a full decode of images within the pixel limit.
+
+    Passing: an image exported by an image editor and copied intact.
+    Failing: a PNG cut short by an interrupted copy; a PNG chunk with a bad CRC; garbled data.
+    """
+    facts = image.facts
+    if facts is None or facts.format is None:
+        return  # empty and non-image files are IMG001's and IMG002's
+    name = _format_name(facts.format)
+    if facts.header_error is not None:
+        message = f"the {name} header cannot be read: {facts.header_error}"
+    elif facts.decode_error is not None:
+        message = f"the {name} image does not read completely: {facts.decode_error}"
+    else:
+        return
+    yield Problem(
+        f"{message} (expected an intact {name} file)",
+        hint="The file is damaged: export it again from the original, or copy it again.",
+    )
+
+
+@rule("IMG022", ERROR, ImageView)
+def too_large_to_read(image: ImageView) -> Iterator[Problem]:
+    """The image file is larger than the image read limit (default 64 MiB); it is not read.
+
+    Passing: listing images of a few hundred KB.
+    Failing: a 100 MB file referenced as a screenshot.
+    """
+    limit = image.limits.max_image_bytes
+    if image.size > limit:
+        yield Problem(
+            f"the image is {image.size:,} bytes, over the {_bytes(limit)} limit for images, "
+            "so it was not read or checked",
+            hint="Listing images are a few MB at most: export it again at its type's size.",
+        )
+
+
+@rule("IMG030", ERROR, ImageView)
+def trailing_data(image: ImageView) -> Iterator[Problem]:
+    """Data after the image's end (PNG IEND, JPEG EOI, GIF trailer, BMP pixel data).
+
+    Image viewers ignore it, which is how image+JAR polyglots are made: a GIF that is also a
+    valid jar. No image editor writes it.
+
+    Passing: an image that ends where its format says.
+    Failing: a GIF with a jar appended (``cat logo.gif app.jar > logo.gif``).
+    """
+    facts = image.facts
+    if facts is None or facts.format is None or facts.trailing_bytes <= 0:
+        return
+    end = IMAGE_ENDS.get(facts.format, "the image data")
+    yield Problem(
+        f"{facts.trailing_bytes:,} bytes of data after {end} "
+        f"(expected the file to end with the {_format_name(facts.format)} image)",
+        hint="Export the image again from an image editor, and treat this file as suspect "
+        "until you know what appended the data.",
+    )
+
+
+# ---- fitness for the listing ---------------------------------------------------------------
+
+
+@rule("IMG040", WARNING, ImageView)
+def larger_than_type_allows(image: ImageView) -> Iterator[Problem]:
+    """The file is larger than its image type's byte limit (default 10 MiB).
+
+    Atlassian publishes no maximum file size: the limit is a guard against oversized exports,
+    so this is a warning.
+
+    Passing: a 200 KB highlight.
+    Failing: a 25 MB uncompressed highlight.
+    """
+    for image_type in image.types:
+        if image_type.max_bytes is not None and image.size > image_type.max_bytes:
+            yield Problem(
+                f"the file is {image.size:,} bytes, over the {_bytes(image_type.max_bytes)} "
+                f"limit for {_a(image_type)} (a guard: Atlassian publishes no maximum)",
+                hint="Compress it (e.g. `optipng -o5`, or JPEG quality 85) or reduce its size.",
+            )
+
+
+@rule("IMG041", WARNING, ImageView)
+def cmyk_jpeg(image: ImageView) -> Iterator[Problem]:
+    """A CMYK JPEG: browsers render CMYK badly (wrong or inverted colours).
+
+    Passing: an RGB (sRGB) JPEG.
+    Failing: a JPEG saved for print, in CMYK.
+    """
+    facts = image.facts
+    if facts is not None and facts.format == "jpeg" and facts.mode == "CMYK":
+        yield Problem(
+            "the JPEG is in CMYK colour (expected RGB: browsers show CMYK with wrong colours)",
+            hint="Convert it to sRGB, e.g. `magick in.jpg -colorspace sRGB out.jpg`.",
+        )
+
+
+@rule("IMG042", WARNING, ImageView)
+def animated(image: ImageView) -> Iterator[Problem]:
+    """An animated GIF or PNG, where a still image is expected.
+
+    Every listing image and descriptor image is a still image; an animation may be refused,
+    or shown by its first frame only.
+
+    Passing: a single-frame GIF or PNG.
+    Failing: an animated GIF or an APNG used as a logo or highlight.
+    """
+    facts = image.facts
+    if facts is not None and facts.is_animated and facts.format is not None:
+        # WebP's count is only "more than one"; PNG and GIF counts are exact.
+        frames = "several frames" if facts.format == "webp" else f"{facts.frames} frames"
+        yield Problem(
+            f"the {_format_name(facts.format)} is animated ({frames}; expected a still image)",
+            hint="Export one still frame, e.g. "
+            f"`magick '{PurePosixPath(image.name).name}[0]' still.png`" + _renamed(image),
+        )
+
+
+@rule("IMG050", INFO, ImageView)
+def no_type(image: ImageView) -> Iterator[Problem]:
+    """The image has no type, so only the type-independent checks ran.
+
+    Sizes, accepted formats and file-size limits depend on the image type.
+
+    Passing: ``assetcheck check --image-type logo logo.png``; an image referenced from
+    ``atlassian-plugin-marketing.xml``.
+    Failing: ``assetcheck check logo.png`` outside a plugin source tree.
+    """
+    if not image.types:
+        yield Problem(
+            "no image type is known for this image, so its size, accepted formats and file "
+            "size were not checked (format, extension, integrity and trailing data were)",
+            hint="Give it a type: `assetcheck check --image-type TYPE FILE`, or reference it "
+            "from atlassian-plugin-marketing.xml or a descriptor image param (plugin-icon, "
+            "plugin-logo, ...); `assetcheck image-types` lists the types.",
+        )

@@ -1,0 +1,303 @@
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.builders import (
+    make_jar,
+    make_obr,
+    make_zip,
+    sdk_manifest,
+    wrap_manifest,
+)
+from tests.rules.support import Case, check_one, codes, file_case, run_case
+
+MF = "META-INF/MANIFEST.MF"
+DEP = "dependencies/acme-commons-2.4.1.jar"
+DEP_MF = f"{DEP}!/{MF}"
+
+
+def jar(manifest: str | bytes | None) -> bytes:
+    """The good plugin jar with this manifest (None: without one)."""
+    return make_jar(**{MF: manifest})
+
+
+def sdk(**headers: str | None) -> bytes:
+    """The good plugin jar with these SDK manifest headers changed (None drops one)."""
+    return jar(sdk_manifest(**headers))
+
+
+def appended(*lines: str, **headers: str | None) -> bytes:
+    """The SDK manifest with raw lines appended, for syntax the builders would never write."""
+    return jar(sdk_manifest(**headers) + "".join(f"{line}\r\n" for line in lines))
+
+
+def dependency(headers: dict[str, str]) -> bytes:
+    """The good .obr whose bundled dependency has exactly this manifest."""
+    data = make_zip({MF: wrap_manifest(headers), "com/acme/commons/S.class": b"\xca\xfe\xba\xbe"})
+    return make_obr(dependencies={DEP: data})
+
+
+DEP_HEADERS = {
+    "Manifest-Version": "1.0",
+    "Bundle-ManifestVersion": "2",
+    "Bundle-SymbolicName": "com.acme.commons",
+    "Bundle-Version": "2.4.1",
+}
+
+CASES: list[Case] = [
+    file_case("missing", "MF001", jar(None), entry=MF, only=True),
+    file_case(
+        "lower-case-name",
+        "MF001",
+        make_jar(**{MF: None, "meta-inf/manifest.mf": sdk_manifest()}),
+        entry="meta-inf/manifest.mf",
+    ),
+    file_case(
+        "100-byte-line",
+        "MF002",
+        appended("Bundle-Description: " + "x" * 80, **{"Bundle-Description": None}),
+        entry=MF,
+        only=True,
+    ),
+    file_case(
+        "600-byte-line",
+        "MF003",
+        appended("Import-Package: " + "a" * 600, **{"Import-Package": None}),
+        entry=MF,
+        only=True,
+    ),
+    file_case(
+        "continuation-after-blank-line", "MF004", appended("", " stray"), entry=MF, only=True
+    ),
+    file_case(
+        "byte-order-mark", "MF005", jar(b"\xef\xbb\xbf" + sdk_manifest().encode()), only=True
+    ),
+    file_case(
+        "latin-1",
+        "MF005",
+        jar(sdk_manifest(**{"Bundle-Vendor": "Acme Soci\u00e9t\u00e9"}).encode("latin-1")),
+        only=True,
+    ),
+    file_case("equals-sign", "MF006", appended("Bundle-Category=tools"), only=True),
+    file_case("space-in-name", "MF007", appended("Bundle Category: tools"), only=True),
+    file_case(
+        "no-final-newline",
+        "MF008",
+        jar(sdk_manifest(**{"Spring-Context": None}) + "Spring-Context: *"),
+        entry=MF,
+        only=True,
+    ),
+    file_case("duplicate-vendor", "MF009", appended("Bundle-Vendor: Other Inc."), only=True),
+    file_case("no-manifest-version", "MF010", sdk(**{"Manifest-Version": None}), only=True),
+    file_case(
+        "no-bundle-manifest-version", "MF011", sdk(**{"Bundle-ManifestVersion": None}), only=True
+    ),
+    file_case("bundle-manifest-version-1", "MF011", sdk(**{"Bundle-ManifestVersion": "1"})),
+    file_case(
+        "dependency-without-manifest-version",
+        "MF011",
+        dependency({k: v for k, v in DEP_HEADERS.items() if k != "Bundle-ManifestVersion"}),
+        name="app.obr",
+        entry=DEP_MF,
+    ),
+    file_case(
+        "symbolic-name-space", "MF012", sdk(**{"Bundle-SymbolicName": "com acme"}), only=True
+    ),
+    file_case("two-symbolic-names", "MF012", sdk(**{"Bundle-SymbolicName": "a.b,c.d"}), only=True),
+    file_case(
+        "key-without-symbolic-name", "MF012", sdk(**{"Bundle-SymbolicName": None}), only=True
+    ),
+    file_case("maven-version", "MF013", sdk(**{"Bundle-Version": "1.2.0-SNAPSHOT"}), only=True),
+    file_case(
+        "dependency-bad-version",
+        "MF013",
+        dependency({**DEP_HEADERS, "Bundle-Version": "2.4.x"}),
+        name="app.obr",
+        entry=DEP_MF,
+    ),
+    file_case(
+        "unquoted-range",
+        "MF014",
+        sdk(**{"Import-Package": "javax.inject;version=[1.0,2),org.slf4j"}),
+        only=True,
+    ),
+    file_case(
+        "empty-range",
+        "MF014",
+        sdk(**{"Import-Package": 'org.slf4j;version="[3,2)"'}),
+        only=True,
+    ),
+    file_case("wildcard-import", "MF014", sdk(**{"Import-Package": "com.acme.*"}), only=True),
+    file_case(
+        "duplicate-import", "MF014", sdk(**{"Import-Package": "org.slf4j,org.slf4j"}), only=True
+    ),
+    file_case("export-java", "MF015", sdk(**{"Export-Package": "java.util.function"}), only=True),
+    file_case(
+        "export-range",
+        "MF015",
+        sdk(**{"Export-Package": 'com.acme.api;version="[1,2)"'}),
+        only=True,
+    ),
+    file_case(
+        "dependency-export-java",
+        "MF015",
+        dependency({**DEP_HEADERS, "Export-Package": "java.lang"}),
+        name="app.obr",
+        entry=DEP_MF,
+    ),
+    file_case("other-key", "MF020", sdk(**{"Atlassian-Plugin-Key": "com.acme.other"}), only=True),
+    file_case(
+        "unfiltered-key",
+        "MF020",
+        sdk(**{"Atlassian-Plugin-Key": "${atlassian.plugin.key}"}),
+        only=True,
+    ),
+    file_case("no-plugin-key", "MF021", sdk(**{"Atlassian-Plugin-Key": None}), only=True),
+    file_case(
+        "iso-build-date",
+        "MF022",
+        sdk(**{"Atlassian-Build-Date": "2025-12-15T18:43:43Z"}),
+        only=True,
+    ),
+    file_case(
+        "impossible-build-date",
+        "MF022",
+        sdk(**{"Atlassian-Build-Date": "2025-02-30T18:43:43+0100"}),
+        only=True,
+    ),
+    file_case("no-build-date", "MF023", sdk(**{"Atlassian-Build-Date": None}), only=True),
+    file_case("stale-bundle-version", "MF024", sdk(**{"Bundle-Version": "1.1.0"}), only=True),
+    file_case(
+        "transformerless-without-version", "MF024", sdk(**{"Bundle-Version": None}), only=True
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_case(case: Case, tmp_path: Path) -> None:
+    run_case(case, tmp_path)
+
+
+def _mf_codes(data: bytes, tmp_path: Path, name: str = "app.jar") -> list[str]:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return [c for c in codes(check_one(path)) if c.startswith("MF")]
+
+
+def _mf_findings(data: bytes, tmp_path: Path, code: str):
+    path = tmp_path / "app.jar"
+    path.write_bytes(data)
+    return [f for f in check_one(path).findings if f.code == code]
+
+
+def test_good_jar_and_obr_have_no_manifest_findings(tmp_path: Path) -> None:
+    assert _mf_codes(make_jar(), tmp_path) == []
+    assert _mf_codes(make_obr(), tmp_path, "app.obr") == []
+
+
+def test_snapshot_versions_correspond(tmp_path: Path) -> None:
+    from tests.builders import descriptor
+
+    data = make_jar(
+        **{
+            MF: sdk_manifest(**{"Bundle-Version": "1.2.0.SNAPSHOT"}),
+            "atlassian-plugin.xml": descriptor(version="1.2.0-SNAPSHOT"),
+        }
+    )
+    assert "MF024" not in _mf_codes(data, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        # A P2 plugin without OSGi headers: the framework generates them at install time.
+        "Manifest-Version: 1.0\r\nAtlassian-Build-Date: 2025-12-15T18:43:43+0100\r\n",
+    ],
+)
+def test_transformed_plugin_needs_no_osgi_headers(manifest: str, tmp_path: Path) -> None:
+    assert _mf_codes(jar(manifest), tmp_path) == ["MF021"]
+
+
+def test_a_jar_without_descriptor_or_bundle_headers_is_left_to_other_families(
+    tmp_path: Path,
+) -> None:
+    plain = make_zip({MF: "Manifest-Version: 1.0\r\n", "x.txt": "x"})
+    assert _mf_codes(plain, tmp_path) == []
+
+
+def test_dependency_bundles_get_no_atlassian_rules(tmp_path: Path) -> None:
+    # No Atlassian-Plugin-Key, Build-Date or descriptor: fine for a library bundle.
+    assert _mf_codes(dependency(DEP_HEADERS), tmp_path, "app.obr") == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Manifest-Version": "1.0"},  # a plain library jar: OBR020 reports it, once
+        {"Manifest-Version": "1.0", "Bundle-ManifestVersion": "2"},
+    ],
+)
+def test_dependency_that_is_not_a_bundle_is_obr020s_finding(headers, tmp_path: Path) -> None:
+    assert "MF012" not in _mf_codes(dependency(headers), tmp_path, "app.obr")
+    assert "MF011" not in _mf_codes(dependency(headers), tmp_path, "app.obr")
+
+
+def test_dependency_without_manifest_is_obr020s_finding(tmp_path: Path) -> None:
+    data = make_obr(dependencies={DEP: make_zip({"org/x/X.class": b"\xca\xfe\xba\xbe"})})
+    assert "MF001" not in _mf_codes(data, tmp_path, "app.obr")
+
+
+def test_findings_carry_the_header_line(tmp_path: Path) -> None:
+    manifest = sdk_manifest(**{"Bundle-Version": "1.x"})
+    line = next(
+        n
+        for n, text in enumerate(manifest.splitlines(), start=1)
+        if text.startswith("Bundle-Version:")
+    )
+    (finding,) = _mf_findings(jar(manifest), tmp_path, "MF013")
+    assert finding.line == line
+    assert "'1.x'" in finding.message and "minor part 'x' is not a number" in finding.message
+
+
+def test_lost_last_header_is_named(tmp_path: Path) -> None:
+    data = jar(sdk_manifest(**{"Spring-Context": None}) + "Spring-Context: *")
+    (finding,) = _mf_findings(data, tmp_path, "MF008")
+    assert "Spring-Context is lost" in finding.message
+
+
+def test_grammar_errors_show_where_they_are(tmp_path: Path) -> None:
+    data = sdk(**{"Import-Package": "javax.inject;version=[1.0,2),org.slf4j"})
+    (finding,) = _mf_findings(data, tmp_path, "MF014")
+    assert 'version="[1.0,2)"' in finding.message
+    assert "character 22" in finding.message
+
+
+def test_many_grammar_errors_are_summarised(tmp_path: Path) -> None:
+    value = ",".join(f"bad package {n}" for n in range(40))
+    findings = _mf_findings(sdk(**{"Import-Package": value}), tmp_path, "MF014")
+    assert len(findings) == 11
+    assert "30 more errors" in findings[-1].message
+
+
+def test_long_lines_are_split_by_what_java_does(tmp_path: Path) -> None:
+    data = appended("X-Short: " + "x" * 80, "X-Long: " + "y" * 600, **{"Bundle-Description": None})
+    path = tmp_path / "app.jar"
+    path.write_bytes(data)
+    found = {(f.code, f.line) for f in check_one(path).findings if f.code in ("MF002", "MF003")}
+    lines = sdk_manifest(**{"Bundle-Description": None}).count("\r\n")
+    assert found == {("MF002", lines + 1), ("MF003", lines + 2)}
+
+
+def test_a_20_kb_import_package_is_checked_quickly(tmp_path: Path) -> None:
+    clauses = [f'com.acme.package{n}.sub;version="[{n}.0,{n + 1})"' for n in range(700)]
+    value = ",".join(clauses)
+    assert len(value) > 20_000
+    data = sdk(**{"Import-Package": value})
+    started = time.perf_counter()
+    assert _mf_codes(data, tmp_path) == []
+    assert time.perf_counter() - started < 2.0
+
+
+def test_a_zip_with_neither_descriptor_nor_manifest_is_dsc001s_finding(tmp_path: Path) -> None:
+    assert _mf_codes(make_zip({"x.txt": "x"}), tmp_path) == []

@@ -1,0 +1,157 @@
+"""Hostile artifacts: each gets a verdict in bounded time and memory, never a traceback.
+
+Each check runs in a fresh interpreter so that its peak memory (ru_maxrss) is its own.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import hostile
+from tests.builders import descriptor, make_jar, plugin_files
+
+SECONDS = 10
+PEAK_MB = 300
+
+PROBE = """
+import json, sys, time
+
+def peak_mb():
+    # VmHWM is this process's own peak; ru_maxrss would include the forking parent's.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+
+from pathlib import Path
+from assetcheck.engine import Settings, check_paths
+start = time.perf_counter()
+report = check_paths([Path(sys.argv[1])], Settings())
+elapsed = time.perf_counter() - start
+print(json.dumps({
+    "codes": sorted({f.code for f in report.files[0].findings}),
+    "internal": report.internal_errors,
+    "seconds": elapsed,
+    "peak_mb": peak_mb(),
+}))
+"""
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol9 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+]>
+<atlassian-plugin key="&lol9;" name="x" plugins-version="2"/>
+"""
+
+EXTERNAL_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<atlassian-plugin key="com.acme.x" name="&xxe;" plugins-version="2"/>
+"""
+
+
+def _hostile_files() -> dict[str, tuple[bytes, str]]:
+    """name -> (bytes, a code prefix the verdict must contain). Built once per module."""
+    stored = hostile.stored_jar(
+        {"META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\r\n", "data.txt": b"payload" * 100}
+    )
+    return {
+        "zeros-1gib.jar": (hostile.zeros_bomb(), "ZIP032"),
+        "overlap-2000.jar": (hostile.overlapping_records(2000), "ZIP024"),
+        "nested-12.jar": (hostile.nested_jars(12), "ZIP033"),
+        "entries-150000.jar": (hostile.many_entries(150_000), "ZIP030"),
+        "traversal.jar": (
+            hostile.with_names(["META-INF/MANIFEST.MF", "../../../../tmp/evil.sh"]),
+            "ZIP022",
+        ),
+        "billion-laughs.jar": (
+            make_jar(**{"atlassian-plugin.xml": BILLION_LAUGHS}),
+            "XML",
+        ),
+        "external-entity.jar": (
+            make_jar(**{"atlassian-plugin.xml": EXTERNAL_ENTITY}),
+            "XML",
+        ),
+        "crc.jar": (hostile.damage(stored, b"payloadpayload", b"payloadPAYLOAD"), "ZIP010"),
+        "truncated.jar": (make_jar()[:-200], "ZIP003"),
+    }
+
+
+NAMES = [
+    "zeros-1gib.jar",
+    "overlap-2000.jar",
+    "nested-12.jar",
+    "entries-150000.jar",
+    "traversal.jar",
+    "billion-laughs.jar",
+    "external-entity.jar",
+    "crc.jar",
+    "truncated.jar",
+]
+
+
+@pytest.fixture(scope="module")
+def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    folder = tmp_path_factory.mktemp("hostile")
+    expected = {}
+    for name, (data, code) in _hostile_files().items():
+        (folder / name).write_bytes(data)
+        expected[name] = code
+    assert sorted(expected) == sorted(NAMES)
+    return folder, expected
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_hostile_artifact_gets_bounded_verdict(
+    name: str, hostile_dir: tuple[Path, dict[str, str]]
+) -> None:
+    folder, codes = hostile_dir
+    expected = codes[name]
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(folder / name)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    verdict = json.loads(result.stdout)
+    assert not verdict["internal"]
+    assert any(code.startswith(expected) for code in verdict["codes"]), verdict
+    assert verdict["seconds"] < SECONDS, verdict
+    assert verdict["peak_mb"] < PEAK_MB, verdict
+
+
+def test_nothing_is_written_outside_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checking a traversal archive writes nothing next to it or above it."""
+    from assetcheck.engine import Settings, check_paths
+
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    jar = work / "evil.jar"
+    jar.write_bytes(hostile.with_names(["META-INF/MANIFEST.MF", "../../escaped.txt", "/tmp/x"]))
+    monkeypatch.chdir(work)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    check_paths([jar], Settings())
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_descriptor_params_survive_in_hostile_neighbourhood(tmp_path: Path) -> None:
+    """A good plugin with a bomb bundled beside it still gets its plugin checks."""
+    from assetcheck.engine import Settings, check_paths
+
+    files = plugin_files(**{"META-INF/lib/bomb.jar": hostile.zeros_bomb(16 * 1024 * 1024)})
+    files["atlassian-plugin.xml"] = descriptor()
+    jar = tmp_path / "app.jar"
+    jar.write_bytes(make_jar(files))
+    report = check_paths([jar], Settings())
+    found = {(f.code, f.entry) for f in report.files[0].findings}
+    assert ("ZIP032", "META-INF/lib/bomb.jar!/zeros.bin") in found

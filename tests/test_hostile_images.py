@@ -1,0 +1,103 @@
+"""Hostile images: each gets its finding in under 2 s and 200 MB, never a traceback.
+
+Each check runs in a fresh interpreter so that its peak memory (VmHWM) is its own, and the time
+measured is the whole check, libmagic and Pillow loading included.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.builders import flat_image
+from tests.imagebuilders import (
+    bmp_bomb_header,
+    corrupt_png_crc,
+    make_image,
+    make_tiny_jar,
+    png_bomb_header,
+    png_chunk,
+)
+
+SECONDS = 2.0
+PEAK_MB = 200
+
+PROBE = """
+import json, sys, time
+
+def peak_mb():
+    # VmHWM is this process's own peak; ru_maxrss would include the forking parent's.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+
+from pathlib import Path
+from assetcheck.engine import Settings, check_paths
+start = time.perf_counter()
+report = check_paths([Path(sys.argv[1])], Settings(image_type=sys.argv[2]))
+elapsed = time.perf_counter() - start
+print(json.dumps({
+    "codes": sorted({f.code for f in report.files[0].findings}),
+    "internal": report.internal_errors,
+    "seconds": elapsed,
+    "peak_mb": peak_mb(),
+}))
+"""
+
+
+def _jpeg_claiming(width: int, height: int) -> bytes:
+    """A small JPEG whose baseline frame header (SOF0) claims width x height."""
+    jpeg = make_image(64, 64, "JPEG")
+    sof = jpeg.index(b"\xff\xc0")
+    return jpeg[: sof + 5] + struct.pack(">HH", height, width) + jpeg[sof + 9 :]
+
+
+# name -> (bytes, image type, the code the verdict must contain)
+HOSTILE: dict[str, tuple[bytes, str, str]] = {
+    "pixel-bomb.png": (png_bomb_header(100_000, 100_000), "logo", "IMG020"),
+    "pixel-bomb-complete.png": (
+        png_bomb_header(100_000, 100_000) + png_chunk(b"IDAT", b"x") + png_chunk(b"IEND", b""),
+        "logo",
+        "IMG020",
+    ),
+    "truncated.png": (flat_image(1840, 900)[:-100], "highlight", "IMG021"),
+    "bad-crc.png": (corrupt_png_crc(flat_image(1840, 900), b"IDAT"), "highlight", "IMG021"),
+    "gif-with-jar.gif": (flat_image(72, 72, "GIF") + make_tiny_jar(), "plugin-logo", "IMG030"),
+    "bmp-60000.bmp": (bmp_bomb_header(60_000, 60_000), "plugin-banner", "IMG020"),
+    "empty.png": (b"", "logo", "IMG001"),
+    "jpeg-65500.jpg": (_jpeg_claiming(65_500, 65_500), "screenshot", "IMG020"),
+    # Just under the pixel limit: this one is decoded, and must still fit the memory bound.
+    "largest-decoded.png": (flat_image(4000, 4000), "highlight", "IMG010"),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("hostile-images")
+    for name, (data, _, _) in HOSTILE.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_image_gets_bounded_verdict(name: str, hostile_dir: Path) -> None:
+    _, image_type, expected = HOSTILE[name]
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(hostile_dir / name), image_type],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    verdict = json.loads(result.stdout)
+    assert not verdict["internal"]
+    assert expected in verdict["codes"], verdict
+    assert verdict["seconds"] < SECONDS, verdict
+    assert verdict["peak_mb"] < PEAK_MB, verdict
