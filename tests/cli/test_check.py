@@ -13,9 +13,15 @@ from click.testing import CliRunner
 from assetcheck.cli import cli
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-EXPECTED: dict[str, list[str]] = json.loads((SAMPLES / "expected.json").read_text())
-GOOD = sorted(p for p, codes in EXPECTED.items() if not codes)
-BAD = sorted(p for p, codes in EXPECTED.items() if codes)
+EXPECTED: dict[str, dict] = json.loads((SAMPLES / "expected.json").read_text())
+GOOD = sorted(p for p, e in EXPECTED.items() if not e["codes"])
+BAD = sorted(p for p, e in EXPECTED.items() if e["codes"])
+
+
+def sample_args(sample: str) -> list[str]:
+    """The sample's path, with its image type when it is a loose image."""
+    image_type = EXPECTED[sample]["image_type"]
+    return [*(["--image-type", image_type] if image_type else []), str(SAMPLES / sample)]
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -25,26 +31,26 @@ def run(*args: str) -> tuple[int, str]:
 
 @pytest.mark.parametrize("sample", GOOD)
 def test_good_sample_passes(sample: str) -> None:
-    code, output = run("check", str(SAMPLES / sample))
+    code, output = run("check", *sample_args(sample))
     assert code == 0, output
     assert ": ok" in output
 
 
 @pytest.mark.parametrize("sample", BAD)
 def test_bad_sample_fails_with_its_codes_in_text(sample: str) -> None:
-    code, output = run("check", "--fail-on", "warning", str(SAMPLES / sample))
+    code, output = run("check", "--fail-on", "warning", *sample_args(sample))
     assert code == 1, output
-    for expected in EXPECTED[sample]:
+    for expected in EXPECTED[sample]["codes"]:
         assert f" {expected} " in output, (expected, output)
 
 
 @pytest.mark.parametrize("sample", BAD)
 def test_bad_sample_fails_with_its_codes_in_json(sample: str) -> None:
-    code, output = run("check", "--format", "json", "--fail-on", "warning", str(SAMPLES / sample))
+    code, output = run("check", "--format", "json", "--fail-on", "warning", *sample_args(sample))
     assert code == 1
     report = json.loads(output)
     found = {f["code"] for file in report["files"] for f in file["findings"]}
-    assert set(EXPECTED[sample]) <= found, found
+    assert set(EXPECTED[sample]["codes"]) <= found, found
 
 
 def test_samples_folder_exits_1_and_reports_every_file() -> None:
