@@ -6,14 +6,41 @@ becomes exit code 3 with a request to report it, never a traceback.
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from assetcheck import __version__
+from assetcheck.cli_upload import (
+    EXIT_UPLOAD_FAILED,
+    echo_json,
+    fail,
+    ledger_option,
+    make_client,
+    open_ledger,
+    outcome_to_dict,
+    record_to_dict,
+    render_outcomes,
+    render_records,
+    run_uploads,
+    server_options,
+    upload_plan,
+)
 from assetcheck.findings import Severity
+from assetcheck.ledger import LedgerError
+from assetcheck.marketplace import MarketplaceError
+from assetcheck.upload import fetch
+
+if TYPE_CHECKING:
+    from assetcheck.engine import Settings
+    from assetcheck.report.model import Report
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -53,44 +80,93 @@ def cli() -> None:
     """
 
 
+def check_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of `check`, shared by `upload`, which runs the same checks first."""
+    options = [
+        click.argument(
+            "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False)
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["text", "json"]),
+            default="text",
+            show_default=True,
+            help="Report format.",
+        ),
+        click.option(
+            "--output",
+            "-o",
+            type=click.Path(path_type=Path, dir_okay=False, writable=True),
+            help="Write the report to FILE instead of standard output.",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(["error", "warning"]),
+            default="error",
+            show_default=True,
+            help="Findings at or above this severity fail the run (and block uploads).",
+        ),
+        click.option(
+            "--select",
+            metavar="CODES",
+            help="Only run these rules (comma-separated code prefixes: ZIP, MF010, ...).",
+        ),
+        click.option(
+            "--ignore", metavar="CODES", help="Skip these rules (comma-separated code prefixes)."
+        ),
+        click.option(
+            "--image-type",
+            metavar="TYPE",
+            help="Check the image files given as this type (see `assetcheck image-types`).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _run_checks(
+    paths: tuple[Path, ...],
+    fail_on: str,
+    select: str | None,
+    ignore: str | None,
+    image_type: str | None,
+) -> tuple[Report, Settings]:
+    from assetcheck.engine import Settings, check_paths
+    from assetcheck.targets import TargetError
+
+    selected, ignored = _codes(select), _codes(ignore)
+    _validate_codes("--select", selected)
+    _validate_codes("--ignore", ignored)
+    _validate_image_type(image_type)
+    settings = Settings(
+        select=selected, ignore=ignored, fail_on=Severity.parse(fail_on), image_type=image_type
+    )
+    try:
+        report = check_paths(paths, settings)
+    except TargetError as error:
+        raise click.UsageError(str(error)) from None
+    return report, settings
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def _exit_on_internal_errors(report: Report) -> None:
+    if report.internal_errors:
+        for message in report.internal_errors:
+            click.echo(f"internal error: {message}", err=True)
+        click.echo(REPORT_BUG, err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path, dir_okay=False, writable=True),
-    help="Write the report to FILE instead of standard output.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning"]),
-    default="error",
-    show_default=True,
-    help="Exit 1 when any finding is at or above this severity.",
-)
-@click.option(
-    "--select",
-    metavar="CODES",
-    help="Only run these rules (comma-separated code prefixes: ZIP, MF010, ...).",
-)
-@click.option(
-    "--ignore",
-    metavar="CODES",
-    help="Skip these rules (comma-separated code prefixes).",
-)
-@click.option(
-    "--image-type",
-    metavar="TYPE",
-    help="Check the image files given as this type (see `assetcheck image-types`).",
-)
+@check_options
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -109,31 +185,188 @@ def check(
     Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage error;
     3 internal error (please report it).
     """
-    from assetcheck.engine import Settings, check_paths
     from assetcheck.report import render
-    from assetcheck.targets import TargetError
 
-    selected, ignored = _codes(select), _codes(ignore)
-    _validate_codes("--select", selected)
-    _validate_codes("--ignore", ignored)
-    _validate_image_type(image_type)
-    settings = Settings(
-        select=selected, ignore=ignored, fail_on=Severity.parse(fail_on), image_type=image_type
-    )
-    try:
-        report = check_paths(paths, settings)
-    except TargetError as error:
-        raise click.UsageError(str(error)) from None
-    if output is not None:
-        output.write_text(render(report, fmt), encoding="utf-8")
-    else:
-        click.echo(render(report, fmt, color=fmt == "text" and _is_terminal()), nl=False)
-    if report.internal_errors:
-        for message in report.internal_errors:
-            click.echo(f"internal error: {message}", err=True)
-        click.echo(REPORT_BUG, err=True)
-        sys.exit(EXIT_INTERNAL)
+    report, settings = _run_checks(paths, fail_on, select, ignore, image_type)
+    color = fmt == "text" and output is None and _is_terminal()
+    _emit(render(report, fmt, color=color), output)
+    _exit_on_internal_errors(report)
     sys.exit(EXIT_FINDINGS if report.fails(settings.fail_on) else EXIT_OK)
+
+
+@cli.command()
+@check_options
+@server_options
+@ledger_option
+@click.option(
+    "--dry-run", is_flag=True, help="Check, then show what would be uploaded; send nothing."
+)
+@click.option("--force", is_flag=True, help="Upload files the ledger already has for this server.")
+@click.option(
+    "--no-check",
+    is_flag=True,
+    help="Upload even files with findings (the checks still run and are reported). Dangerous.",
+)
+def upload(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    select: str | None,
+    ignore: str | None,
+    image_type: str | None,
+    base_url: str | None,
+    user: str | None,
+    token_stdin: bool,
+    timeout: float,
+    ledger_path: Path | None,
+    dry_run: bool,
+    force: bool,
+    no_check: bool,
+) -> None:
+    """Check PATHS, then upload what passes to the Marketplace and record it in the ledger.
+
+    Artifacts (.jar, .obr) go to the artifact endpoint. Images need a type: from --image-type,
+    or, for the images of a plugin source tree, from its descriptors. Files with findings at
+    or above --fail-on are not uploaded. A file the ledger already has for this server is
+    skipped and its recorded link printed (--force uploads it again).
+
+    Exit codes: those of `check`, and 4 when any upload failed after its retries.
+    """
+    from assetcheck.report.json_report import report_to_dict
+    from assetcheck.report.text import render_text
+
+    report, settings = _run_checks(paths, fail_on, select, ignore, image_type)
+    _exit_on_internal_errors(report)
+    if no_check:
+        click.secho(
+            "WARNING: --no-check: uploading without the check gate; findings are not blocking.",
+            err=True,
+            fg="red",
+            bold=True,
+        )
+    items, held = upload_plan(report, settings, gate=not no_check)
+    client = make_client(base_url, user, token_stdin, timeout, authenticate=not dry_run)
+    with open_ledger(ledger_path) as ledger:
+        outcomes = run_uploads(client, ledger, items, force=force, dry_run=dry_run)
+    if fmt == "json":
+        document = report_to_dict(report)
+        document["uploads"] = [outcome_to_dict(o) for o in outcomes]
+        _emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
+    else:
+        _emit(render_text(report) + "\n" + render_outcomes(outcomes, held), output)
+    if any(o.status == "failed" for o in outcomes):
+        sys.exit(EXIT_UPLOAD_FAILED)
+    sys.exit(EXIT_FINDINGS if report.fails(settings.fail_on) and not no_check else EXIT_OK)
+
+
+@cli.command("fetch")
+@click.argument("uri")
+@server_options
+@ledger_option
+def fetch_command(
+    uri: str,
+    base_url: str | None,
+    user: str | None,
+    token_stdin: bool,
+    timeout: float,
+    ledger_path: Path | None,
+) -> None:
+    """Have the Marketplace fetch and validate the artifact at URI; record it in the ledger."""
+    client = make_client(base_url, user, token_stdin, timeout, authenticate=True)
+    with open_ledger(ledger_path) as ledger:
+        try:
+            record = fetch(client, ledger, uri)
+        except (MarketplaceError, LedgerError) as error:
+            click.echo(f"assetcheck: {error}", err=True)
+            sys.exit(EXIT_UPLOAD_FAILED)
+    click.echo(f"{record.logical_file_name}  {record.self_link}")
+
+
+@cli.command("ledger")
+@ledger_option
+@click.option("--key", help="Only rows of this app key.")
+@click.option("--version", "app_version", help="Only rows of this app version.")
+@click.option("--kind", type=click.Choice(["artifact", "image"]), help="Only this kind.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def ledger_command(
+    ledger_path: Path | None,
+    key: str | None,
+    app_version: str | None,
+    kind: str | None,
+    fmt: str,
+) -> None:
+    """List what was uploaded: one row per accepted upload or fetch, oldest first."""
+    with open_ledger(ledger_path) as ledger:
+        records = ledger.query(key=key, version=app_version, kind=kind)  # type: ignore[arg-type]
+    if fmt == "json":
+        echo_json([record_to_dict(r) for r in records])
+    else:
+        click.echo(render_records(records), nl=False)
+
+
+@cli.group("assets")
+def assets() -> None:
+    """Look at or delete assets stored on the Marketplace."""
+
+
+@assets.command("links")
+@server_options
+def assets_links(base_url: str | None, user: str | None, token_stdin: bool, timeout: float) -> None:
+    """Print the links of the assets resource (GET /assets)."""
+    client = make_client(base_url, user, token_stdin, timeout, authenticate=user is not None)
+    links = _call(client.links)
+    echo_json(asdict(links))
+
+
+@assets.command("show")
+@click.argument("name")
+@server_options
+def assets_show(
+    name: str, base_url: str | None, user: str | None, token_stdin: bool, timeout: float
+) -> None:
+    """Print a stored asset's details; NAME is an asset name or its self link."""
+    client = make_client(base_url, user, token_stdin, timeout, authenticate=user is not None)
+    echo_json(asdict(_call(lambda: client.get_asset(name))))
+
+
+@assets.command("delete")
+@click.argument("name")
+@server_options
+@click.option(
+    "--yes", is_flag=True, help="Do not ask for confirmation (needed without a terminal)."
+)
+def assets_delete(
+    name: str,
+    base_url: str | None,
+    user: str | None,
+    token_stdin: bool,
+    timeout: float,
+    yes: bool,
+) -> None:
+    """Delete a stored asset you uploaded that nothing uses yet; NAME as for `show`."""
+    if not yes:
+        if not sys.stdin.isatty():
+            fail("refusing to delete without confirmation: pass --yes")
+        click.confirm(f"Delete asset {name} from the Marketplace?", abort=True, err=True)
+    client = make_client(base_url, user, token_stdin, timeout, authenticate=True)
+    _call(lambda: client.delete_asset(name))
+    click.echo(f"Deleted {name}.")
+
+
+def _call(operation: Callable[[], T]) -> T:
+    try:
+        return operation()
+    except MarketplaceError as error:
+        click.echo(f"assetcheck: {error}", err=True)
+        sys.exit(EXIT_UPLOAD_FAILED)
 
 
 @cli.command("rules")

@@ -130,9 +130,12 @@ def _check_artifact(target: Target, checker: Checker) -> FileReport:
                 checker.run(archive, findings)
             if top.readable and top.entries:
                 if target.path.suffix.lower() == ".obr" or top.has("obr.xml"):
-                    _check_obr(ObrView(top), checker, findings)
+                    descriptor = _check_obr(ObrView(top), checker, findings)
                 else:
-                    _check_plugin(top, checker, findings)
+                    descriptor = _check_plugin(top, checker, findings)
+                if descriptor is not None:
+                    result.app_key = _resolved(descriptor.key)
+                    result.app_version = _resolved(descriptor.version)
         finally:
             top.close()
     result.findings.sort(key=Finding.sort_key)
@@ -150,7 +153,13 @@ def _archives(top: ArchiveView) -> Iterator[ArchiveView]:
             yield from _archives(nested.view)
 
 
-def _check_plugin(archive: ArchiveView, checker: Checker, findings: list[Finding]) -> None:
+def _resolved(value: str | None) -> str | None:
+    return None if value is None or "${" in value else value
+
+
+def _check_plugin(
+    archive: ArchiveView, checker: Checker, findings: list[Finding]
+) -> DescriptorView:
     limits = archive.limits
     descriptor = DescriptorView(archive, limits, in_source=False)
     marketing = MarketingView(archive, limits, in_source=False)
@@ -158,6 +167,7 @@ def _check_plugin(archive: ArchiveView, checker: Checker, findings: list[Finding
     checker.run(descriptor, findings)
     checker.run(marketing, findings)
     _check_referenced_images(archive, descriptor, marketing, checker, findings)
+    return descriptor
 
 
 def referenced_images(
@@ -211,18 +221,20 @@ def _check_referenced_images(
         checker.run(view, findings)
 
 
-def _check_obr(obr: ObrView, checker: Checker, findings: list[Finding]) -> None:
+def _check_obr(obr: ObrView, checker: Checker, findings: list[Finding]) -> DescriptorView | None:
     checker.run(obr, findings)
     checker.run(obr.obr_xml, findings)
+    descriptor = None
     plugins = obr.root_jars
     if plugins:
         plugin = obr.archive.nested_view(plugins[0])
         if plugin is not None and plugin.readable:
-            _check_plugin(plugin, checker, findings)
+            descriptor = _check_plugin(plugin, checker, findings)
     for name in obr.dependency_jars:
         dependency = obr.archive.nested_view(name)
         if dependency is not None and dependency.readable:
             checker.run(ManifestView(dependency, None), findings)
+    return descriptor
 
 
 def _check_source(target: Target, checker: Checker) -> FileReport:
@@ -238,6 +250,20 @@ def _check_source(target: Target, checker: Checker) -> FileReport:
     )
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def source_images(root: Path, settings: Settings) -> dict[str, tuple[ImageType, ...]]:
+    """The images a plugin source tree's descriptors reference, with their types."""
+    tree = SourceTreeView(root, settings.limits)
+    return {
+        ref: types
+        for ref, types in referenced_images(
+            DescriptorView(tree, settings.limits, in_source=True),
+            MarketingView(tree, settings.limits, in_source=True),
+            settings.image_types,
+        ).items()
+        if tree.has(ref)
+    }
 
 
 def _changed_images(target: Target) -> set[str] | None:

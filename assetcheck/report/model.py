@@ -17,13 +17,18 @@ class FileReport:
     sha256: str | None = None
     image_type: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    # The app an artifact holds, from its descriptor (None when unknown or unresolved).
+    app_key: str | None = None
+    app_version: str | None = None
 
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)
 
-    def passes(self, fail_on: Severity) -> bool:
-        worst = self.worst()
-        return worst is None or worst < fail_on
+    def passes(self, fail_on: Severity, entry: str | None = None) -> bool:
+        """No finding at or above ``fail_on`` (only those at ``entry``, when given)."""
+        return not any(
+            f.severity >= fail_on and (entry is None or f.entry == entry) for f in self.findings
+        )
 
 
 @dataclass

@@ -72,8 +72,9 @@ def test_a_200_mb_upload_keeps_peak_memory_under_100_mb(
         f"VmHWM {(measured['hwm_kib'] or 0) / 1024:.1f} MiB"
     )
     assert measured["size"] == SIZE
-    assert measured["peak_kib"] < LIMIT_KIB
-    assert measured["hwm_kib"] is None or measured["hwm_kib"] < LIMIT_KIB
+    # VmHWM is the uploading process's own peak; ru_maxrss (printed above) may include the
+    # forking pytest parent's footprint, so it is only the fallback where VmHWM is missing.
+    assert (measured["hwm_kib"] or measured["peak_kib"]) < LIMIT_KIB
     assert measured["ticks"] == SIZE // (64 * 1024)
     stored = next(iter(marketplace.assets.values()))
     assert (stored.size, stored.sha256) == (SIZE, measured["sha256"])

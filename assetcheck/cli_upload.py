@@ -1,0 +1,288 @@
+"""The upload side of the command line: upload, fetch, ledger and the asset commands.
+
+Part of the CLI room (with cli.py): it prints and exits; the work is done by assetcheck.upload,
+the Marketplace client and the ledger, which do neither.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from assetcheck.credentials import Credentials, CredentialsError, resolve_credentials
+from assetcheck.engine import Settings, file_digest, source_images
+from assetcheck.ledger import Ledger, LedgerError, LedgerRecord, resolve_ledger_path
+from assetcheck.marketplace import (
+    BASE_URL_ENV,
+    MarketplaceClient,
+    MarketplaceError,
+    ProgressCallback,
+    base_url_host,
+    resolve_base_url,
+)
+from assetcheck.report.model import Report
+from assetcheck.upload import UploadItem, UploadOutcome, upload_items
+
+EXIT_UPLOAD_FAILED = 4
+# Overrides for the client's constructor; the tests use it to skip real backoff sleeps.
+CLIENT_DEFAULTS: dict[str, Any] = {}
+
+
+def server_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """--base-url, --user, --token-stdin and --timeout, shared by every command that calls."""
+    options = [
+        click.option(
+            "--base-url",
+            metavar="URL",
+            help=f"Marketplace REST API root (env {BASE_URL_ENV}).  "
+            "[default: https://marketplace.atlassian.com/rest/2]",
+        ),
+        click.option(
+            "--user",
+            metavar="EMAIL",
+            help="Account email; the API token comes from --token-stdin or a prompt.",
+        ),
+        click.option("--token-stdin", is_flag=True, help="Read the API token from standard input."),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=1),
+            default=120.0,
+            show_default=True,
+            help="Seconds to wait for each read or write of a request.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def ledger_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--ledger",
+        "ledger_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="The ledger database (env ASSETCHECK_LEDGER).  [default: .assetcheck/ledger.db]",
+    )(function)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"assetcheck: {message}", err=True)
+    sys.exit(code)
+
+
+def _credentials(user: str | None, token_stdin: bool, base_url: str) -> Credentials:
+    try:
+        credentials = resolve_credentials(
+            user_option=user,
+            token_stdin=token_stdin,
+            stdin=sys.stdin,
+            env=os.environ,
+            netrc_path=None,
+            host=base_url_host(base_url),
+            interactive=sys.stdin.isatty(),
+            prompt_fn=lambda text, hide: click.prompt(text, hide_input=hide, err=True),
+        )
+    except CredentialsError as error:
+        fail(str(error))
+    click.echo(f"Using credentials from {credentials.source}.", err=True)
+    return credentials
+
+
+def make_client(
+    base_url_option: str | None,
+    user: str | None,
+    token_stdin: bool,
+    timeout: float,
+    *,
+    authenticate: bool,
+) -> MarketplaceClient:
+    try:
+        base_url = resolve_base_url(base_url_option, os.environ)
+        credentials = _credentials(user, token_stdin, base_url) if authenticate else None
+        return MarketplaceClient(base_url, credentials, read_timeout=timeout, **CLIENT_DEFAULTS)
+    except MarketplaceError as error:
+        fail(str(error))
+
+
+@contextlib.contextmanager
+def open_ledger(option: Path | None) -> Iterator[Ledger]:
+    path = resolve_ledger_path(option, os.environ)
+    try:
+        ledger = Ledger(path)
+    except LedgerError as error:
+        fail(str(error))
+    with ledger:
+        yield ledger
+
+
+# ---- what to upload ------------------------------------------------------------------------
+
+
+def upload_plan(
+    report: Report, settings: Settings, gate: bool
+) -> tuple[list[UploadItem], list[str]]:
+    """The items to upload, and why other files are held back."""
+    items: list[UploadItem] = []
+    held: list[str] = []
+    for file in report.files:
+        path = Path(file.path)
+        if file.kind == "source":
+            for ref, types in source_images(path, settings).items():
+                if gate and not file.passes(settings.fail_on, entry=ref):
+                    held.append(f"{path / ref}: has findings at or above {settings.fail_on.label}")
+                    continue
+                size, sha256 = file_digest(path / ref)
+                upload_type = types[0].upload_type
+                items.append(UploadItem(path / ref, "image", upload_type, sha256, size))
+            continue
+        if gate and not file.passes(settings.fail_on):
+            held.append(f"{path}: has findings at or above {settings.fail_on.label}")
+            continue
+        assert file.sha256 is not None and file.size is not None
+        if file.kind == "artifact":
+            items.append(
+                UploadItem(
+                    path, "artifact", None, file.sha256, file.size, file.app_key, file.app_version
+                )
+            )
+        else:
+            image_type = settings.image_types.get(file.image_type or "")
+            items.append(
+                UploadItem(
+                    path,
+                    "image",
+                    image_type.upload_type if image_type else None,
+                    file.sha256,
+                    file.size,
+                )
+            )
+    return items, held
+
+
+@contextlib.contextmanager
+def _progress_bar(item: UploadItem) -> Iterator[ProgressCallback | None]:
+    """One bar per file on a terminal (bytes, rate, ETA); nothing when output is redirected."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    started = time.monotonic()
+    bar: Any = click.progressbar(
+        length=item.size,
+        label=item.path.name,
+        file=sys.stderr,
+        show_eta=True,
+        show_percent=True,
+        item_show_func=lambda text: text,
+    )
+    with bar:
+        sent = 0
+
+        def update(done: int, total: int) -> None:
+            nonlocal sent, started
+            if done < sent:  # a retry sends the body again from the start
+                bar.pos, sent, started = 0, 0, time.monotonic()
+            rate = done / max(time.monotonic() - started, 1e-3)
+            bar.update(done - sent, f"{_mb(done)}/{_mb(total)} MB at {_mb(rate)} MB/s")
+            sent = done
+
+        yield update
+
+
+def _mb(count: float) -> str:
+    return f"{count / 1_000_000:.1f}"
+
+
+def run_uploads(
+    client: MarketplaceClient,
+    ledger: Ledger,
+    items: list[UploadItem],
+    *,
+    force: bool,
+    dry_run: bool,
+) -> list[UploadOutcome]:
+    return upload_items(
+        client, ledger, items, force=force, dry_run=dry_run, progress_factory=_progress_bar
+    )
+
+
+# ---- rendering -----------------------------------------------------------------------------
+
+
+def outcome_to_dict(outcome: UploadOutcome) -> dict[str, Any]:
+    record = outcome.record
+    return {
+        "path": str(outcome.item.path),
+        "kind": outcome.item.kind,
+        "image_type": outcome.item.image_type,
+        "sha256": outcome.item.sha256,
+        "status": outcome.status,
+        "logical_file_name": record.logical_file_name if record else None,
+        "self": record.self_link if record else None,
+        "binary": record.binary_link if record else None,
+        "image": record.image_link if record else None,
+        "error": outcome.error,
+    }
+
+
+def render_outcomes(outcomes: list[UploadOutcome], held: list[str]) -> str:
+    rows = [("file", "kind", "result", "logical file name", "asset link")]
+    for outcome in outcomes:
+        record = outcome.record
+        rows.append(
+            (
+                str(outcome.item.path),
+                outcome.item.kind if not outcome.item.image_type else outcome.item.image_type,
+                outcome.status,
+                record.logical_file_name if record else "-",
+                record.self_link if record else "-",
+            )
+        )
+    lines = _table(rows)
+    for outcome in outcomes:
+        if outcome.error:
+            lines.append(f"failed: {outcome.item.path}: {outcome.error}")
+    lines.extend(f"not uploaded: {reason}" for reason in held)
+    return "\n".join(lines) + "\n"
+
+
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def record_to_dict(record: LedgerRecord) -> dict[str, Any]:
+    return asdict(record)
+
+
+def render_records(records: list[LedgerRecord]) -> str:
+    if not records:
+        return "The ledger has no rows (matching those filters).\n"
+    rows = [("time", "kind", "app", "version", "file", "asset link")]
+    for record in records:
+        rows.append(
+            (
+                record.time,
+                record.image_type or record.kind,
+                record.app_key or "-",
+                record.app_version or "-",
+                Path(record.local_path).name,
+                record.self_link,
+            )
+        )
+    return "\n".join(_table(rows)) + "\n"
+
+
+def echo_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))

@@ -1,0 +1,274 @@
+"""`assetcheck upload`, `fetch`, `ledger` and `assets` end to end, against the stand-in server."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from assetcheck import cli_upload
+from assetcheck.cli import cli
+from assetcheck.engine import Settings, source_images
+from tests.builders import make_jar, source_files, write_tree
+from tests.imagebuilders import make_image
+from tests.upload.marketplace_server import TOKEN, USER, Fault, StandInMarketplace
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_JAR = ROOT / "samples/artifacts/good/issuehelper-1.2.0.jar"
+GOOD_OBR = ROOT / "samples/artifacts/good/issuehelper-1.2.0.obr"
+BAD_JAR = ROOT / "samples/artifacts/bad/crc-damage.jar"
+
+
+@pytest.fixture
+def server() -> Iterator[StandInMarketplace]:
+    with StandInMarketplace() as marketplace:
+        yield marketplace
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(cli_upload.CLIENT_DEFAULTS, "sleep", lambda seconds: None)
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.db"
+
+
+def invoke(server: StandInMarketplace, ledger: Path, *args: str, env: dict | None = None) -> Result:
+    environment = {"ASSETCHECK_USER": USER, "ASSETCHECK_TOKEN": TOKEN, "CI": "true"}
+    environment.update(env or {})
+    command = list(args[:2]) if args[0] == "assets" else [args[0]]
+    options = [] if command == ["ledger"] else ["--base-url", server.base_url]
+    if command[0] in ("upload", "fetch", "ledger"):
+        options += ["--ledger", str(ledger)]
+    return CliRunner().invoke(
+        cli, [*command, *options, *args[len(command) :]], env=environment, catch_exceptions=False
+    )
+
+
+def rows(ledger: Path) -> list[dict]:
+    if not ledger.exists():
+        return []
+    connection = sqlite3.connect(ledger)
+    connection.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in connection.execute("SELECT * FROM uploads")]
+    finally:
+        connection.close()
+
+
+def test_upload_good_artifacts_records_one_row_each(
+    server: StandInMarketplace, ledger: Path
+) -> None:
+    result = invoke(server, ledger, "upload", str(GOOD_JAR), str(GOOD_OBR))
+    assert result.exit_code == 0, result.output
+    recorded = rows(ledger)
+    assert len(recorded) == 2
+    assert {r["app_key"] for r in recorded} == {"com.acme.jira.issuehelper"}
+    assert {r["app_version"] for r in recorded} == {"1.2.0"}
+    for row in recorded:
+        assert row["self_link"] in result.output
+        assert row["returned_size"] == row["size"]
+
+
+def test_upload_images_of_a_source_tree_with_their_types(
+    server: StandInMarketplace, ledger: Path, tmp_path: Path
+) -> None:
+    tree = write_tree(tmp_path / "src/main/resources", source_files())
+    result = invoke(server, ledger, "upload", str(tree))
+    assert result.exit_code == 0, result.output
+    recorded = rows(ledger)
+    # Every referenced image is sent once per (content, type): the flat samples repeat bytes
+    # (three identical highlights), and the ledger skips a repeat, printing its recorded link.
+    files = source_files()
+    distinct = {
+        (hash(files[ref]), types[0].upload_type)
+        for ref, types in source_images(tree, Settings()).items()
+    }
+    assert len(recorded) == len(distinct) and result.output.count("skipped") == 15 - len(distinct)
+    types = {Path(r["local_path"]).name: r["image_type"] for r in recorded}
+    assert types["logo.png"] == "logo" and types["highlight1_cropped.png"] == "highlight-cropped"
+    assert server.count("POST", "/assets/image/logo") == 1
+
+
+def test_image_file_needs_and_uses_its_type(
+    server: StandInMarketplace, ledger: Path, tmp_path: Path
+) -> None:
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(make_image(144, 144))
+    result = invoke(server, ledger, "upload", str(logo))
+    assert result.exit_code == 4 and "--image-type" in result.output
+    result = invoke(server, ledger, "upload", "--image-type", "logo", str(logo))
+    assert result.exit_code == 0, result.output
+    assert [r["image_type"] for r in rows(ledger)] == ["logo"]
+
+
+def test_files_with_findings_are_not_uploaded(server: StandInMarketplace, ledger: Path) -> None:
+    result = invoke(server, ledger, "upload", str(BAD_JAR), str(GOOD_JAR))
+    assert result.exit_code == 1
+    assert "not uploaded" in result.output and "crc-damage.jar" in result.output
+    assert [Path(r["local_path"]).name for r in rows(ledger)] == [GOOD_JAR.name]
+
+
+def test_no_check_uploads_anyway_with_a_loud_warning(
+    server: StandInMarketplace, ledger: Path
+) -> None:
+    result = invoke(server, ledger, "upload", "--no-check", str(BAD_JAR))
+    assert result.exit_code == 0
+    assert "WARNING: --no-check" in result.output
+    assert len(rows(ledger)) == 1
+
+
+def test_already_uploaded_file_is_skipped_unless_forced(
+    server: StandInMarketplace, ledger: Path
+) -> None:
+    first = invoke(server, ledger, "upload", str(GOOD_JAR))
+    link = rows(ledger)[0]["self_link"]
+    second = invoke(server, ledger, "upload", str(GOOD_JAR))
+    assert first.exit_code == second.exit_code == 0
+    assert "skipped" in second.output and link in second.output
+    assert server.count("POST", "/assets/artifact") == 1
+    invoke(server, ledger, "upload", "--force", str(GOOD_JAR))
+    assert server.count("POST", "/assets/artifact") == 2 and len(rows(ledger)) == 2
+
+
+def test_dry_run_sends_nothing(server: StandInMarketplace, ledger: Path) -> None:
+    result = invoke(server, ledger, "upload", "--dry-run", str(GOOD_JAR))
+    assert result.exit_code == 0 and "would-upload" in result.output
+    assert server.count("POST") == 0 and rows(ledger) == []
+
+
+def test_two_503s_then_success_records_exactly_one_row(
+    server: StandInMarketplace, ledger: Path
+) -> None:
+    server.fail_next(Fault.error(503, retry_after="1"), Fault.error(503, retry_after="1"))
+    result = invoke(server, ledger, "upload", str(GOOD_JAR))
+    assert result.exit_code == 0, result.output
+    assert server.count("POST", "/assets/artifact") == 3
+    assert len(rows(ledger)) == 1
+
+
+def test_permanent_500_exits_4_with_no_row(server: StandInMarketplace, ledger: Path) -> None:
+    server.fail_next(*[Fault.error(500)] * 10)
+    result = invoke(server, ledger, "upload", str(GOOD_JAR))
+    assert result.exit_code == 4
+    assert "failed" in result.output and "500" in result.output
+    assert rows(ledger) == []
+
+
+def test_401_is_not_retried_and_names_the_credential_source(
+    server: StandInMarketplace, ledger: Path
+) -> None:
+    result = invoke(server, ledger, "upload", str(GOOD_JAR), env={"ASSETCHECK_TOKEN": "wrong"})
+    assert result.exit_code == 4
+    assert server.count("POST", "/assets/artifact") == 1
+    assert "ASSETCHECK_USER/ASSETCHECK_TOKEN" in result.output
+    assert rows(ledger) == []
+
+
+def test_missing_credentials_is_a_clear_usage_error(
+    server: StandInMarketplace, ledger: Path, tmp_path: Path
+) -> None:
+    result = invoke(
+        server,
+        ledger,
+        "upload",
+        str(GOOD_JAR),
+        env={"ASSETCHECK_USER": None, "ASSETCHECK_TOKEN": None, "HOME": str(tmp_path)},
+    )
+    assert result.exit_code == 2
+    assert "No Marketplace credentials" in result.output
+
+
+def test_token_never_appears_in_output_report_or_ledger(
+    server: StandInMarketplace, ledger: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    server.fail_next(Fault.error(503, retry_after="1"))
+    outputs = [
+        invoke(server, ledger, "upload", "--format", "json", "-o", str(report), str(GOOD_JAR)),
+        invoke(server, ledger, "upload", "--force", str(GOOD_OBR)),
+        invoke(server, ledger, "upload", str(GOOD_JAR), env={"ASSETCHECK_TOKEN": "x" + TOKEN}),
+        invoke(server, ledger, "ledger", "--format", "json"),
+    ]
+    assert len(rows(ledger)) == 2
+    texts = [r.output for r in outputs] + [report.read_text()]
+    texts += [p.read_bytes().decode("latin-1") for p in ledger.parent.glob("ledger.db*")]
+    for text in texts:
+        assert TOKEN not in text
+    assert json.loads(report.read_text())["uploads"][0]["status"] == "uploaded"
+
+
+def test_json_upload_report_holds_the_check_report_and_uploads(
+    server: StandInMarketplace, ledger: Path
+) -> None:
+    result = invoke(server, ledger, "upload", "--format", "json", str(GOOD_JAR))
+    document = json.loads(result.stdout)
+    assert document["schema"] == 1 and document["summary"]["errors"] == 0
+    [upload] = document["uploads"]
+    assert upload["status"] == "uploaded" and upload["self"].startswith("/rest/2/assets/")
+
+
+def test_ledger_lists_and_filters(server: StandInMarketplace, ledger: Path, tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(make_image(144, 144))
+    invoke(server, ledger, "upload", str(GOOD_JAR))
+    invoke(server, ledger, "upload", "--image-type", "logo", str(logo))
+    listed = json.loads(invoke(server, ledger, "ledger", "--format", "json").stdout)
+    assert [r["kind"] for r in listed] == ["artifact", "image"]
+    only = json.loads(
+        invoke(server, ledger, "ledger", "--kind", "image", "--format", "json").output
+    )
+    assert [r["image_type"] for r in only] == ["logo"]
+    text = invoke(server, ledger, "ledger", "--key", "com.acme.jira.issuehelper").output
+    assert "issuehelper-1.2.0.jar" in text and "logo.png" not in text
+
+
+def test_fetch_and_asset_commands(server: StandInMarketplace, ledger: Path) -> None:
+    server.serve_remote("https://downloads.example.com/app.jar", make_jar())
+    result = invoke(server, ledger, "fetch", "https://downloads.example.com/app.jar")
+    assert result.exit_code == 0, result.output
+    [row] = rows(ledger)
+    link = row["self_link"]
+    shown = invoke(server, ledger, "assets", "show", link)
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["self_link"] == link
+    links = invoke(server, ledger, "assets", "links")
+    assert links.exit_code == 0 and "artifact" in links.output
+    refused = invoke(server, ledger, "assets", "delete", link)
+    assert refused.exit_code == 2 and "--yes" in refused.output
+    deleted = invoke(server, ledger, "assets", "delete", "--yes", link)
+    assert deleted.exit_code == 0, deleted.output
+    assert invoke(server, ledger, "assets", "show", link).exit_code == 4
+
+
+def test_two_uploads_at_once_both_land(
+    server: StandInMarketplace, ledger: Path, tmp_path: Path
+) -> None:
+    jars = []
+    for index in range(2):
+        jar = tmp_path / f"app-{index}.jar"
+        jar.write_bytes(make_jar(**{"notes.txt": f"build {index}"}))
+        jars.append(jar)
+    env = {**os.environ, "ASSETCHECK_USER": USER, "ASSETCHECK_TOKEN": TOKEN, "CI": "true"}
+    command = [sys.executable, "-m", "assetcheck", "upload", "--base-url", server.base_url]
+    processes = [
+        subprocess.Popen(
+            [*command, "--ledger", str(ledger), str(jar)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for jar in jars
+    ]
+    for process in processes:
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+    assert sorted(Path(r["local_path"]).name for r in rows(ledger)) == ["app-0.jar", "app-1.jar"]
