@@ -1,8 +1,5 @@
 """assetcheck: check Atlassian Marketplace artifacts and listing images before upload."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("assetcheck")
-except PackageNotFoundError:  # running from a checkout without installing
-    __version__ = "0.0.0+unknown"
+# The one place the version is written; pyproject.toml reads it from here. A literal (not
+# importlib.metadata) keeps start-up fast for pre-commit hooks.
+__version__ = "0.1.0"

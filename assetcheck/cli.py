@@ -16,25 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from assetcheck import __version__
-from assetcheck.cli_upload import (
-    EXIT_UPLOAD_FAILED,
-    echo_json,
-    fail,
-    ledger_option,
-    make_client,
-    open_ledger,
-    outcome_to_dict,
-    record_to_dict,
-    render_outcomes,
-    render_records,
-    run_uploads,
-    server_options,
-    upload_plan,
-)
 from assetcheck.findings import Severity
-from assetcheck.ledger import LedgerError
-from assetcheck.marketplace import MarketplaceError
-from assetcheck.upload import fetch
 
 if TYPE_CHECKING:
     from assetcheck.engine import Settings
@@ -46,6 +28,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_UPLOAD_FAILED = 4
 REPORT_BUG = (
     "This is a bug in assetcheck; please report it with the command you ran and this message."
 )
@@ -78,6 +61,43 @@ def cli() -> None:
 
     Start with `assetcheck check PATH...`; `assetcheck rules` lists every check.
     """
+
+
+def server_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """--base-url, --user, --token-stdin and --timeout, shared by every command that calls."""
+    options = [
+        click.option(
+            "--base-url",
+            metavar="URL",
+            help="Marketplace REST API root (env ASSETCHECK_BASE_URL).  "
+            "[default: https://marketplace.atlassian.com/rest/2]",
+        ),
+        click.option(
+            "--user",
+            metavar="EMAIL",
+            help="Account email; the API token comes from --token-stdin or a prompt.",
+        ),
+        click.option("--token-stdin", is_flag=True, help="Read the API token from standard input."),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=1),
+            default=120.0,
+            show_default=True,
+            help="Seconds to wait for each read or write of a request.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def ledger_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--ledger",
+        "ledger_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="The ledger database (env ASSETCHECK_LEDGER).  [default: .assetcheck/ledger.db]",
+    )(function)
 
 
 def check_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -233,6 +253,14 @@ def upload(
 
     Exit codes: those of `check`, and 4 when any upload failed after its retries.
     """
+    from assetcheck.cli_upload import (
+        make_client,
+        open_ledger,
+        outcome_to_dict,
+        render_outcomes,
+        run_uploads,
+        upload_plan,
+    )
     from assetcheck.report.json_report import report_to_dict
     from assetcheck.report.text import render_text
 
@@ -273,6 +301,11 @@ def fetch_command(
     ledger_path: Path | None,
 ) -> None:
     """Have the Marketplace fetch and validate the artifact at URI; record it in the ledger."""
+    from assetcheck.cli_upload import make_client, open_ledger
+    from assetcheck.ledger import LedgerError
+    from assetcheck.marketplace import MarketplaceError
+    from assetcheck.upload import fetch
+
     client = make_client(base_url, user, token_stdin, timeout, authenticate=True)
     with open_ledger(ledger_path) as ledger:
         try:
@@ -304,6 +337,8 @@ def ledger_command(
     fmt: str,
 ) -> None:
     """List what was uploaded: one row per accepted upload or fetch, oldest first."""
+    from assetcheck.cli_upload import echo_json, open_ledger, record_to_dict, render_records
+
     with open_ledger(ledger_path) as ledger:
         records = ledger.query(key=key, version=app_version, kind=kind)  # type: ignore[arg-type]
     if fmt == "json":
@@ -321,6 +356,8 @@ def assets() -> None:
 @server_options
 def assets_links(base_url: str | None, user: str | None, token_stdin: bool, timeout: float) -> None:
     """Print the links of the assets resource (GET /assets)."""
+    from assetcheck.cli_upload import echo_json, make_client
+
     client = make_client(base_url, user, token_stdin, timeout, authenticate=user is not None)
     links = _call(client.links)
     echo_json(asdict(links))
@@ -333,6 +370,8 @@ def assets_show(
     name: str, base_url: str | None, user: str | None, token_stdin: bool, timeout: float
 ) -> None:
     """Print a stored asset's details; NAME is an asset name or its self link."""
+    from assetcheck.cli_upload import echo_json, make_client
+
     client = make_client(base_url, user, token_stdin, timeout, authenticate=user is not None)
     echo_json(asdict(_call(lambda: client.get_asset(name))))
 
@@ -352,6 +391,8 @@ def assets_delete(
     yes: bool,
 ) -> None:
     """Delete a stored asset you uploaded that nothing uses yet; NAME as for `show`."""
+    from assetcheck.cli_upload import fail, make_client
+
     if not yes:
         if not sys.stdin.isatty():
             fail("refusing to delete without confirmation: pass --yes")
@@ -362,6 +403,8 @@ def assets_delete(
 
 
 def _call(operation: Callable[[], T]) -> T:
+    from assetcheck.marketplace import MarketplaceError
+
     try:
         return operation()
     except MarketplaceError as error:

@@ -1,7 +1,8 @@
 """The upload side of the command line: upload, fetch, ledger and the asset commands.
 
-Part of the CLI room (with cli.py): it prints and exits; the work is done by assetcheck.upload,
-the Marketplace client and the ledger, which do neither.
+Part of the CLI room (with cli.py, which imports it only when one of those commands runs, so
+that `check` never pays for HTTP, TLS and SQLite): it prints and exits; the work is done by
+assetcheck.upload, the Marketplace client and the ledger, which do neither.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NoReturn
@@ -22,7 +23,6 @@ from assetcheck.credentials import Credentials, CredentialsError, resolve_creden
 from assetcheck.engine import Settings, file_digest, source_images
 from assetcheck.ledger import Ledger, LedgerError, LedgerRecord, resolve_ledger_path
 from assetcheck.marketplace import (
-    BASE_URL_ENV,
     MarketplaceClient,
     MarketplaceError,
     ProgressCallback,
@@ -32,46 +32,8 @@ from assetcheck.marketplace import (
 from assetcheck.report.model import Report
 from assetcheck.upload import UploadItem, UploadOutcome, upload_items
 
-EXIT_UPLOAD_FAILED = 4
 # Overrides for the client's constructor; the tests use it to skip real backoff sleeps.
 CLIENT_DEFAULTS: dict[str, Any] = {}
-
-
-def server_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """--base-url, --user, --token-stdin and --timeout, shared by every command that calls."""
-    options = [
-        click.option(
-            "--base-url",
-            metavar="URL",
-            help=f"Marketplace REST API root (env {BASE_URL_ENV}).  "
-            "[default: https://marketplace.atlassian.com/rest/2]",
-        ),
-        click.option(
-            "--user",
-            metavar="EMAIL",
-            help="Account email; the API token comes from --token-stdin or a prompt.",
-        ),
-        click.option("--token-stdin", is_flag=True, help="Read the API token from standard input."),
-        click.option(
-            "--timeout",
-            type=click.FloatRange(min=1),
-            default=120.0,
-            show_default=True,
-            help="Seconds to wait for each read or write of a request.",
-        ),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
-
-
-def ledger_option(function: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--ledger",
-        "ledger_path",
-        type=click.Path(path_type=Path, dir_okay=False),
-        help="The ledger database (env ASSETCHECK_LEDGER).  [default: .assetcheck/ledger.db]",
-    )(function)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
