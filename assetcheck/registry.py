@@ -43,7 +43,8 @@ def rule(code: str, severity: Severity, subject: type) -> Callable[[CheckFunctio
     def register(check: CheckFunction) -> CheckFunction:
         if code in _RULES:
             raise ValueError(f"rule code {code} is registered twice")
-        doc = inspect.cleandoc(check.__doc__ or "")
+        # Docstrings use reStructuredText's ``code``; users read Markdown and terminals.
+        doc = inspect.cleandoc(check.__doc__ or "").replace("``", "`")
         _RULES[code] = Rule(code, severity, subject, check, doc, check.__module__)
         return check
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,17 @@ def test_every_rule_is_in_the_readme_table_with_its_severity() -> None:
     for rule in RULES:
         assert rows.get(rule.code) == rule.severity.label, rule.code
     assert set(rows) == {r.code for r in RULES}, "README lists rules that do not exist"
+
+
+def test_readme_rule_table_is_the_generated_one() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from rules_table import table
+    finally:
+        sys.path.pop(0)
+    assert table() in (ROOT / "README.md").read_text(encoding="utf-8"), (
+        "README rule table is stale: run python scripts/rules_table.py --write"
+    )
 
 
 # The design's rooms: what each part of the code may import.
