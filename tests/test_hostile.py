@@ -5,40 +5,17 @@ Each check runs in a fresh interpreter so that its peak memory (ru_maxrss) is it
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests import hostile
 from tests.builders import descriptor, make_jar, plugin_files
+from tests.probe import measured_check
 
 SECONDS = 10
 PEAK_MB = 300
 
-PROBE = """
-import json, sys, time
-
-def peak_mb():
-    # VmHWM is this process's own peak; ru_maxrss would include the forking parent's.
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-
-from pathlib import Path
-from assetcheck.engine import Settings, check_paths
-start = time.perf_counter()
-report = check_paths([Path(sys.argv[1])], Settings())
-elapsed = time.perf_counter() - start
-print(json.dumps({
-    "codes": sorted({f.code for f in report.files[0].findings}),
-    "internal": report.internal_errors,
-    "seconds": elapsed,
-    "peak_mb": peak_mb(),
-}))
-"""
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -114,17 +91,7 @@ def test_hostile_artifact_gets_bounded_verdict(
 ) -> None:
     folder, codes = hostile_dir
     expected = codes[name]
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(folder / name)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    verdict = json.loads(result.stdout)
-    assert not verdict["internal"]
+    verdict = measured_check(folder / name)
     assert any(code.startswith(expected) for code in verdict["codes"]), verdict
     assert verdict["seconds"] < SECONDS, verdict
     assert verdict["peak_mb"] < PEAK_MB, verdict

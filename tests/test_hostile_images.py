@@ -6,10 +6,7 @@ measured is the whole check, libmagic and Pillow loading included.
 
 from __future__ import annotations
 
-import json
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,31 +20,10 @@ from tests.imagebuilders import (
     png_bomb_header,
     png_chunk,
 )
+from tests.probe import measured_check
 
 SECONDS = 2.0
 PEAK_MB = 200
-
-PROBE = """
-import json, sys, time
-
-def peak_mb():
-    # VmHWM is this process's own peak; ru_maxrss would include the forking parent's.
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-
-from pathlib import Path
-from assetcheck.engine import Settings, check_paths
-start = time.perf_counter()
-report = check_paths([Path(sys.argv[1])], Settings(image_type=sys.argv[2]))
-elapsed = time.perf_counter() - start
-print(json.dumps({
-    "codes": sorted({f.code for f in report.files[0].findings}),
-    "internal": report.internal_errors,
-    "seconds": elapsed,
-    "peak_mb": peak_mb(),
-}))
-"""
 
 
 def _jpeg_claiming(width: int, height: int) -> bytes:
@@ -87,17 +63,7 @@ def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_image_gets_bounded_verdict(name: str, hostile_dir: Path) -> None:
     _, image_type, expected = HOSTILE[name]
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(hostile_dir / name), image_type],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    verdict = json.loads(result.stdout)
-    assert not verdict["internal"]
+    verdict = measured_check(hostile_dir / name, image_type)
     assert expected in verdict["codes"], verdict
     assert verdict["seconds"] < SECONDS, verdict
     assert verdict["peak_mb"] < PEAK_MB, verdict

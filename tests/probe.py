@@ -1,0 +1,50 @@
+"""Run one check in a fresh interpreter and measure it: codes, seconds and peak memory.
+
+A fresh process makes the peak its own (VmHWM; ru_maxrss would carry the forking pytest
+parent's footprint), and the time includes loading libmagic, lxml and Pillow.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+_PROBE = """
+import json, sys, time
+from pathlib import Path
+from assetcheck.engine import Settings, check_paths
+
+def peak_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+
+start = time.perf_counter()
+report = check_paths([Path(sys.argv[1])], Settings(image_type=sys.argv[2] or None))
+elapsed = time.perf_counter() - start
+print(json.dumps({
+    "codes": sorted({f.code for f in report.files[0].findings}),
+    "internal": report.internal_errors,
+    "seconds": elapsed,
+    "peak_mb": peak_mb(),
+}))
+"""
+
+
+def measured_check(path: Path, image_type: str | None = None) -> dict[str, Any]:
+    """The verdict on ``path``; asserts the run ended cleanly, without a traceback."""
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(path), image_type or ""],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    verdict: dict[str, Any] = json.loads(result.stdout)
+    assert not verdict["internal"], verdict
+    return verdict
