@@ -308,7 +308,8 @@ def too_many_entries(archive: ArchiveView) -> Iterator[Problem]:
     for issue in _issues(archive, "too-many-entries"):
         yield Problem(
             f"too many entries: {issue.detail}",
-            hint="Remove unneeded files, or raise the entry limit if this is genuine.",
+            hint="Remove unneeded files (bundled sources, tests, duplicates)."
+            " The limits are set never to trip on a real app: if this one is genuine, report it.",
         )
 
 
@@ -325,7 +326,8 @@ def total_size(archive: ArchiveView) -> Iterator[Problem]:
         yield Problem(
             f"uncompressed size over the limit: {issue.detail}",
             entry=issue.entry,
-            hint="Remove large files, or raise the limit if this is genuine.",
+            hint="Remove large files the app does not need."
+            " The limits are set never to trip on a real app: if this one is genuine, report it.",
         )
 
 
@@ -342,7 +344,8 @@ def compression_ratio(archive: ArchiveView) -> Iterator[Problem]:
         yield Problem(
             f"compression ratio over the limit: {issue.detail}",
             entry=issue.entry,
-            hint="Remove the entry; if it is genuine, raise the ratio limit.",
+            hint="Remove the entry: real files rarely compress better than 100:1."
+            " The limits are set never to trip on a real app: if this one is genuine, report it.",
         )
 
 

@@ -108,8 +108,8 @@ def unreadable_document(view: DocumentView) -> Iterator[Problem]:
     for issue in _issues(view, "too-large"):
         yield Problem(
             f"the document is too large to read: {issue.detail} (expected at most {limit} bytes)",
-            hint="Descriptors are a few kilobytes: check what the build put in it; if it is "
-            "genuinely this large, raise the document limit.",
+            hint="Descriptors are a few kilobytes: check what the build put in it. The limit is "
+            "set never to trip on a real app: if this one is genuine, report it.",
         )
     for issue in _issues(view, "unreadable"):
         yield Problem(
