@@ -290,7 +290,12 @@ class DocumentView:
         if data is None:
             if not self.present:
                 return None
-            detail = f"could not be read (larger than {self.limits.max_document_bytes:,} bytes?)"
+            size = self.container.size_of(self.entry) or 0
+            if size > self.limits.max_document_bytes:
+                detail = f"{size:,} bytes; the limit is {self.limits.max_document_bytes:,}"
+                return XmlDoc(None, (XmlIssue("too-large", None, detail),))
+            problem = getattr(self.container, "entry_problem", lambda _: None)(self.entry)
+            detail = f"could not be read: {problem.detail}" if problem else "could not be read"
             return XmlDoc(None, (XmlIssue("unreadable", None, detail),))
         return load_xml(data, self.limits.max_document_bytes)
 

@@ -168,3 +168,11 @@ def test_arbitrary_documents_never_crash_the_rules(text: str) -> None:
                 if isinstance(view, registered.subject):
                     for problem in registered.check(view):
                         assert problem.message
+
+
+def test_oversized_document_says_its_size_and_the_limit(tmp_path: Path) -> None:
+    big = "<atlassian-plugin>" + " " * (17 * 1024 * 1024) + "</atlassian-plugin>"
+    path = tmp_path / "app.jar"
+    path.write_bytes(make_jar(**{DESCRIPTOR: big}))
+    (finding,) = [f for f in check_one(path).findings if f.code == "XML005"]
+    assert "too large" in finding.message and "16,777,216" in finding.message
