@@ -143,14 +143,14 @@ def _check_artifact(target: Target, checker: Checker) -> FileReport:
 
 
 def _archives(top: ArchiveView) -> Iterator[ArchiveView]:
-    """The archive and every archive nested in it, depth first."""
+    """The archive and every archive nested in it, depth first, one open at a time."""
     yield top
     if not top.readable:
         return
-    top.read_issues()  # verifies every entry once and opens nested archives on the way
     for nested in top.nested():
         if nested.view is not None:
             yield from _archives(nested.view)
+        top.release(nested.entry)
 
 
 def _resolved(value: str | None) -> str | None:

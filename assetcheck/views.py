@@ -142,7 +142,12 @@ class ArchiveView:
         return None if entry is None else self.archive.entry_issue(entry)
 
     def read_issues(self) -> list[ZipIssue]:
-        """Inflate and verify every entry once; the problems met (CRC, corrupt data, limits)."""
+        """Inflate and verify every entry once; the problems met (CRC, corrupt data, limits).
+
+        Bundled archives are verified as a stream here, and opened (inflated again) only when
+        something walks into them, one at a time: keeping 200 bundled jars open at once would
+        hold all of them in memory.
+        """
         if not self._verified:
             self._verified = True
             seen_offsets: set[int] = set()
@@ -151,19 +156,28 @@ class ArchiveView:
                 if entry.is_dir or entry.header_offset in seen_offsets:
                     continue
                 seen_offsets.add(entry.header_offset)
-                if is_archive_name(entry.name):
-                    self._open_nested(entry)
-                else:
-                    self.archive.verify(entry)
+                if is_archive_name(entry.name) and self.depth + 1 > self.limits.max_nesting_depth:
+                    self.depth_exceeded.append(entry.name)
+                self.archive.verify(entry)
                 if self.archive.budget.exhausted:
                     break
         return self.archive.read_issues()
 
     def nested(self) -> Iterator[NestedArchive]:
-        """Every archive bundled in this one (``*.jar`` entries), opened lazily."""
+        """Every archive bundled in this one (``*.jar`` entries), opened lazily.
+
+        Each is kept open until ``release``; walk them one at a time and release each.
+        """
         for entry in self.entries:
             if not entry.is_dir and is_archive_name(entry.name):
                 yield NestedArchive(entry.name, self._open_nested(entry))
+
+    def release(self, path: str) -> None:
+        """Close a bundled archive opened by ``nested``; it is reopened if asked for again."""
+        entry = self.by_name.get(path)
+        view = None if entry is None else self._nested.pop(entry.index, None)
+        if view is not None:
+            view.close()
 
     def nested_view(self, path: str) -> ArchiveView | None:
         entry = self.by_name.get(path)
@@ -173,10 +187,7 @@ class ArchiveView:
         if entry.index in self._nested:
             return self._nested[entry.index]
         view = None
-        if self.depth + 1 > self.limits.max_nesting_depth:
-            self.depth_exceeded.append(entry.name)
-            self.archive.verify(entry)
-        else:
+        if self.depth + 1 <= self.limits.max_nesting_depth:
             spool = self._spool(entry)
             if spool is not None:
                 nested = ZipArchive.open(spool, self.limits, self.archive.budget)
@@ -188,26 +199,28 @@ class ArchiveView:
                     depth=self.depth + 1,
                     head=spool.read(4096),
                 )
+                view._spools.append(spool)
         self._nested[entry.index] = view
         return view
 
     def _spool(self, entry: ZipEntry) -> BinaryIO | None:
-        # Kept open for the nested view's lifetime; close() releases it.
+        # Owned by the nested view made from it; closing that view releases it.
         spool = tempfile.SpooledTemporaryFile(max_size=self.limits.spool_in_memory_below)  # noqa: SIM115
         for chunk in self.archive.iter_entry(entry):
             spool.write(chunk)
         if self.archive.entry_issue(entry) is not None:
             spool.close()
             return None
-        self._spools.append(spool)  # type: ignore[arg-type]
         return spool  # type: ignore[return-value]
 
     def close(self) -> None:
         for view in self._nested.values():
             if view is not None:
                 view.close()
+        self._nested.clear()
         for spool in self._spools:
             spool.close()
+        self._spools.clear()
 
 
 def is_archive_name(name: str) -> bool:
