@@ -1,5 +1,10 @@
 """Everything a rule module may use. Rules import from here and nowhere else in assetcheck."""
 
+import functools
+import tomllib
+from importlib import resources
+from typing import Any
+
 from assetcheck.findings import Problem, Severity
 from assetcheck.image_types import FORMATS as UPLOAD_FORMATS
 from assetcheck.image_types import ImageType, format_size
@@ -32,6 +37,14 @@ from assetcheck.views import (
     ObrView,
     normalise_ref,
 )
+
+
+@functools.cache
+def rule_data(name: str) -> dict[str, Any]:
+    """A TOML file of ``rules/data/`` (data Atlassian may change), parsed once."""
+    text = resources.files("rules").joinpath("data", name).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING

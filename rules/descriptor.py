@@ -9,12 +9,9 @@ be parsed, one rule reports it (DSC001, or the XML rules) and the others stay si
 
 from __future__ import annotations
 
-import functools
 import re
-import tomllib
 from collections import defaultdict
 from collections.abc import Iterator
-from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +23,7 @@ from assetcheck.api import (
     Problem,
     normalise_ref,
     rule,
+    rule_data,
 )
 
 DESCRIPTOR = "atlassian-plugin.xml"
@@ -79,10 +77,8 @@ def missing_image_hint(container: Any, ref: str, where: str) -> str:
     )
 
 
-@functools.cache
 def listing_principles() -> dict[str, Any]:
-    data = resources.files("rules").joinpath("data/listing.toml").read_text(encoding="utf-8")
-    return tomllib.loads(data)
+    return rule_data("listing.toml")
 
 
 # ---- local helpers ------------------------------------------------------------------------

@@ -8,11 +8,8 @@ compatible with. Whether the file parses at all is the XML rules' business.
 
 from __future__ import annotations
 
-import functools
 import re
-import tomllib
 from collections.abc import Iterator
-from importlib import resources
 from typing import Any
 
 from assetcheck.api import (
@@ -23,6 +20,7 @@ from assetcheck.api import (
     compare_versions,
     normalise_ref,
     rule,
+    rule_data,
 )
 from rules.descriptor import is_placeholder, missing_image_hint
 
@@ -31,10 +29,8 @@ HIGHLIGHTS = 3
 BUILD_NUMBER = re.compile(r"\d+")
 
 
-@functools.cache
 def products() -> dict[str, Any]:
-    data = resources.files("rules").joinpath("data/products.toml").read_text(encoding="utf-8")
-    return tomllib.loads(data)
+    return rule_data("products.toml")
 
 
 def _root(view: MarketingView) -> Any | None:
