@@ -17,10 +17,11 @@ import click
 
 from assetcheck import __version__
 from assetcheck.findings import Severity
+from assetcheck.settings import DEFAULT_CLIENT, DEFAULT_FAIL_ON
 
 if TYPE_CHECKING:
-    from assetcheck.engine import Settings
     from assetcheck.report.model import Report
+    from assetcheck.settings import Settings
 
 T = TypeVar("T")
 
@@ -81,7 +82,7 @@ def server_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--timeout",
             type=click.FloatRange(min=1),
-            default=120.0,
+            default=DEFAULT_CLIENT.read_timeout,
             show_default=True,
             help="Seconds to wait for each read or write of a request.",
         ),
@@ -123,7 +124,7 @@ def check_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--fail-on",
             type=click.Choice(["error", "warning"]),
-            default="error",
+            default=DEFAULT_FAIL_ON.label,
             show_default=True,
             help="Findings at or above this severity fail the run (and block uploads).",
         ),
@@ -153,7 +154,8 @@ def _run_checks(
     ignore: str | None,
     image_type: str | None,
 ) -> tuple[Report, Settings]:
-    from assetcheck.engine import Settings, check_paths
+    from assetcheck.engine import check_paths
+    from assetcheck.settings import Settings
     from assetcheck.targets import TargetError
 
     selected, ignored = _codes(select), _codes(ignore)

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 import click
 
 from assetcheck.credentials import Credentials, CredentialsError, resolve_credentials
-from assetcheck.engine import Settings, file_digest, source_images
+from assetcheck.engine import file_digest, source_images
 from assetcheck.ledger import Ledger, LedgerError, LedgerRecord, resolve_ledger_path
 from assetcheck.marketplace import (
     MarketplaceClient,
@@ -30,6 +30,7 @@ from assetcheck.marketplace import (
     resolve_base_url,
 )
 from assetcheck.report.model import Report
+from assetcheck.settings import Settings
 from assetcheck.upload import UploadItem, UploadOutcome, upload_items
 
 # Overrides for the client's constructor; the tests use it to skip real backoff sleeps.

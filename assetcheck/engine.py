@@ -9,15 +9,14 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assetcheck.findings import Finding, Severity
-from assetcheck.image_types import ImageType, default_image_types
-from assetcheck.limits import DEFAULT_LIMITS, Limits
+from assetcheck.findings import Finding
+from assetcheck.image_types import ImageType
 from assetcheck.registry import Rule, all_rules
 from assetcheck.report.model import FileReport, Report
+from assetcheck.settings import Settings
 from assetcheck.targets import DESCRIPTOR_NAMES, Target, discover
 from assetcheck.views import (
     ArchiveView,
@@ -30,22 +29,6 @@ from assetcheck.views import (
     SourceTreeView,
     normalise_ref,
 )
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything that shapes a check. The defaults here are the only defaults."""
-
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    fail_on: Severity = Severity.ERROR
-    image_type: str | None = None
-    limits: Limits = field(default=DEFAULT_LIMITS)
-    image_types: dict[str, ImageType] = field(default_factory=default_image_types)
-
-    def selects(self, code: str) -> bool:
-        selected = not self.select or any(code.startswith(p) for p in self.select)
-        return selected and not any(code.startswith(p) for p in self.ignore)
 
 
 class Checker:

@@ -17,8 +17,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
+from assetcheck.settings import DEFAULT_LEDGER_PATH
+
 LEDGER_ENV = "ASSETCHECK_LEDGER"
-DEFAULT_LEDGER_PATH = Path(".assetcheck") / "ledger.db"
 SCHEMA_VERSION = 1
 DEFAULT_BUSY_TIMEOUT = 30.0
 

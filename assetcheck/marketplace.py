@@ -23,8 +23,8 @@ from typing import Any, BinaryIO, NoReturn
 from urllib.parse import quote, urlencode, urlsplit
 
 from assetcheck.credentials import API_TOKEN_URL, Credentials
+from assetcheck.settings import DEFAULT_BASE_URL, DEFAULT_CLIENT
 
-DEFAULT_BASE_URL = "https://marketplace.atlassian.com/rest/2"
 BASE_URL_ENV = "ASSETCHECK_BASE_URL"
 CHUNK_SIZE = 64 * 1024
 # Asset responses are a few hundred bytes; a cap keeps a misbehaving server from filling memory.
@@ -234,12 +234,12 @@ class MarketplaceClient:
         base_url: str = DEFAULT_BASE_URL,
         credentials: Credentials | None = None,
         *,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 120.0,
-        max_attempts: int = 4,
-        backoff_base: float = 1.0,
-        backoff_cap: float = 30.0,
-        retry_after_cap: float = 120.0,
+        connect_timeout: float = DEFAULT_CLIENT.connect_timeout,
+        read_timeout: float = DEFAULT_CLIENT.read_timeout,
+        max_attempts: int = DEFAULT_CLIENT.max_attempts,
+        backoff_base: float = DEFAULT_CLIENT.backoff_base,
+        backoff_cap: float = DEFAULT_CLIENT.backoff_cap,
+        retry_after_cap: float = DEFAULT_CLIENT.retry_after_cap,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,

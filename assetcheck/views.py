@@ -14,12 +14,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Protocol
 
 from assetcheck.image_types import ImageType
-from assetcheck.limits import Limits
 from assetcheck.readers.image import ImageFacts, probe_image
 from assetcheck.readers.manifest import Manifest, read_manifest
 from assetcheck.readers.sniff import Sniffed, sniff
 from assetcheck.readers.xml import XmlDoc, XmlIssue, load_xml
 from assetcheck.readers.zipreader import Budget, ZipArchive, ZipEntry, ZipIssue
+from assetcheck.settings import Limits
 
 DESCRIPTOR = "atlassian-plugin.xml"
 MARKETING = "atlassian-plugin-marketing.xml"

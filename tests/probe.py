@@ -15,7 +15,8 @@ from typing import Any
 _PROBE = """
 import json, sys, time
 from pathlib import Path
-from assetcheck.engine import Settings, check_paths
+from assetcheck.engine import check_paths
+from assetcheck.settings import Settings
 
 def peak_mb():
     for line in open("/proc/self/status"):

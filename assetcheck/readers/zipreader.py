@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from assetcheck.limits import Limits
+from assetcheck.settings import Limits
 
 EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
 EOCD_SIG = b"PK\x05\x06"

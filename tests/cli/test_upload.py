@@ -15,7 +15,8 @@ from click.testing import CliRunner, Result
 
 from assetcheck import cli_upload
 from assetcheck.cli import cli
-from assetcheck.engine import Settings, source_images
+from assetcheck.engine import source_images
+from assetcheck.settings import Settings
 from tests.builders import make_jar, source_files, write_tree
 from tests.imagebuilders import make_image
 from tests.upload.marketplace_server import TOKEN, USER, Fault, StandInMarketplace

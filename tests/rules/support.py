@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from assetcheck.engine import Settings, check_paths
+from assetcheck.engine import check_paths
 from assetcheck.report.model import FileReport
+from assetcheck.settings import Settings
 
 Build = Callable[[Path], Path]
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from assetcheck.image_types import default_image_types
-from assetcheck.limits import DEFAULT_LIMITS
 from assetcheck.registry import all_rules
 from assetcheck.report.model import FileReport
+from assetcheck.settings import DEFAULT_LIMITS
 from assetcheck.views import ImageView
 from rules.images import _bytes, _formats
 from tests.builders import (

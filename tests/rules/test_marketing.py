@@ -4,8 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assetcheck.limits import DEFAULT_LIMITS
 from assetcheck.registry import all_rules
+from assetcheck.settings import DEFAULT_LIMITS
 from assetcheck.views import MarketingView
 from rules import marketing as rules
 from tests.builders import (

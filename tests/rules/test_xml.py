@@ -4,9 +4,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assetcheck.engine import Settings, check_paths
-from assetcheck.limits import DEFAULT_LIMITS, Limits
+from assetcheck.engine import check_paths
 from assetcheck.registry import all_rules
+from assetcheck.settings import DEFAULT_LIMITS, Limits, Settings
 from assetcheck.views import DescriptorView, MarketingView
 from tests import hostile
 from tests.builders import descriptor, make_jar, make_obr, marketing

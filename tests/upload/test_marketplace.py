@@ -17,7 +17,6 @@ import pytest
 
 from assetcheck.credentials import Credentials
 from assetcheck.marketplace import (
-    DEFAULT_BASE_URL,
     BadBaseUrl,
     BadRequest,
     ConnectionFailed,
@@ -38,6 +37,7 @@ from assetcheck.marketplace import (
     resolve_base_url,
     sniff_image_content_type,
 )
+from assetcheck.settings import DEFAULT_BASE_URL
 from tests.imagebuilders import make_image
 from tests.upload.marketplace_server import (
     OTHER_TOKEN,

@@ -1,0 +1,79 @@
+"""Every setting assetcheck has, with its default, in one place.
+
+The command line overrides these values field by field; project configuration
+(``[tool.assetcheck]``, to come) will be merged into them the same way, between the defaults
+here and the options given. The image-type table is data: ``rules/image_types.toml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assetcheck.findings import Severity
+from assetcheck.image_types import ImageType, default_image_types
+
+KiB = 1024
+MiB = 1024 * KiB
+GiB = 1024 * MiB
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    # Zip containers (shared by a file and every archive nested in it).
+    max_entries: int = 100_000
+    max_total_uncompressed: int = 4 * GiB
+    # Apache POI's zip-bomb guard uses the same 1:100 ratio; small entries are exempt because a
+    # tiny file of repeated bytes is normal and harmless.
+    max_entry_ratio: int = 100
+    ratio_exempt_below: int = 1 * MiB
+    max_nesting_depth: int = 5
+    # Nested archives larger than this are spooled to a temporary file instead of memory.
+    spool_in_memory_below: int = 32 * MiB
+    # Text documents read whole: descriptors, obr.xml, manifests.
+    max_document_bytes: int = 16 * MiB
+    # Images: never decode one whose header claims more pixels than this. Listing images are
+    # at most about 1.7 million pixels; a 16-million-pixel decode peaks near 115 MB.
+    max_image_pixels: int = 16_000_000
+    max_image_bytes: int = 64 * MiB
+
+
+DEFAULT_LIMITS = Limits()
+
+
+DEFAULT_FAIL_ON = Severity.ERROR
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that shapes a check. The defaults here are the only defaults."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity = DEFAULT_FAIL_ON
+    image_type: str | None = None
+    limits: Limits = field(default=DEFAULT_LIMITS)
+    image_types: dict[str, ImageType] = field(default_factory=default_image_types)
+
+    def selects(self, code: str) -> bool:
+        selected = not self.select or any(code.startswith(p) for p in self.select)
+        return selected and not any(code.startswith(p) for p in self.ignore)
+
+
+DEFAULT_BASE_URL = "https://marketplace.atlassian.com/rest/2"
+DEFAULT_LEDGER_PATH = Path(".assetcheck") / "ledger.db"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    """How the Marketplace client talks: timeouts in seconds, retries, backoff."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    max_attempts: int = 4
+    backoff_base: float = 1.0
+    backoff_cap: float = 30.0
+    retry_after_cap: float = 120.0
+
+
+DEFAULT_CLIENT = ClientSettings()
