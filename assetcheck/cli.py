@@ -210,6 +210,12 @@ def check(
     from assetcheck.report import render
 
     report, settings = _run_checks(paths, fail_on, select, ignore, image_type)
+    if not report.files:
+        click.echo(
+            "assetcheck: warning: no artifacts, images or plugin source trees found in "
+            + ", ".join(str(p) for p in paths),
+            err=True,
+        )
     color = fmt == "text" and output is None and _is_terminal()
     _emit(render(report, fmt, color=color), output)
     _exit_on_internal_errors(report)

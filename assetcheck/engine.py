@@ -17,7 +17,7 @@ from assetcheck.image_types import ImageType
 from assetcheck.registry import Rule, all_rules
 from assetcheck.report.model import FileReport, Report
 from assetcheck.settings import Settings
-from assetcheck.targets import DESCRIPTOR_NAMES, Target, discover
+from assetcheck.targets import DESCRIPTOR_NAMES, Target, TargetError, discover
 from assetcheck.views import (
     ArchiveView,
     Container,
@@ -76,9 +76,14 @@ def _locate(chain: str, entry: str | None) -> str | None:
 
 
 def check_paths(paths: Iterable[Path], settings: Settings) -> Report:
+    """Check every target found in ``paths``; a file that cannot be read is a TargetError."""
     report = Report()
     for target in discover(paths, settings.image_type):
-        report.files.append(check_target(target, settings, report))
+        try:
+            report.files.append(check_target(target, settings, report))
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise TargetError(f"{target.path}: cannot be read ({reason})") from None
     return report
 
 

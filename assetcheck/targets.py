@@ -50,7 +50,10 @@ def discover(paths: Iterable[Path], image_type: str | None = None) -> list[Targe
             raise TargetError(f"{path}: no such file or directory")
         if path.is_dir():
             for found in _walk(path):
-                _classify(found, image_type, artifacts, images, sources, explicit=False)
+                if found.is_file():  # not FIFOs, sockets, devices or dangling links
+                    _classify(found, image_type, artifacts, images, sources, explicit=False)
+        elif not path.is_file():
+            raise TargetError(f"{path}: not a regular file (a pipe or a device cannot be checked)")
         else:
             _classify(path, image_type, artifacts, images, sources, explicit=True)
     source_targets = {

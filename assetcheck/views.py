@@ -248,11 +248,11 @@ class SourceTreeView:
         candidate = (self.root / relative).resolve()
         if not candidate.is_relative_to(self._resolved_root):
             return None  # a symlink or reference that leaves the tree
-        return candidate
+        # Only regular files: opening a FIFO or a device would block or never end.
+        return candidate if candidate.is_file() else None
 
     def has(self, path: str) -> bool:
-        candidate = self._path(path)
-        return candidate is not None and candidate.is_file()
+        return self._path(path) is not None
 
     def read(self, path: str) -> bytes | None:
         return self._read(path, self.limits.max_document_bytes)

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,11 @@ def test_missing_path_and_unknown_file_are_usage_errors(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(TargetError, match="not an artifact"):
         discover([tmp_path / "notes.txt"])
+
+
+def test_special_files_are_refused_or_skipped(tmp_path: Path) -> None:
+    fifo = tmp_path / "app.jar"
+    os.mkfifo(fifo)
+    with pytest.raises(TargetError, match="not a regular file"):
+        discover([fifo])
+    assert discover([tmp_path]) == []  # skipped when walking, never opened

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -169,3 +170,18 @@ def test_console_script_runs() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "\x1b[" not in result.stdout  # no colour when not a terminal
+
+
+def test_empty_folder_warns_and_passes(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "no artifacts, images or plugin source trees found" in result.stderr
+
+
+def test_fifo_in_a_source_tree_is_a_missing_image_not_a_hang(tmp_path: Path) -> None:
+    from tests.builders import source_files, write_tree
+
+    tree = write_tree(tmp_path / "res", source_files(**{"images/logo.png": None}))
+    os.mkfifo(tree / "images" / "logo.png")
+    code, output = run("check", str(tree))
+    assert code == 1 and "MKT002" in output
