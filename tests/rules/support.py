@@ -58,6 +58,11 @@ def codes(result: FileReport) -> list[str]:
     return [finding.code for finding in result.findings]
 
 
+def family_codes(result: FileReport, families: tuple[str, ...]) -> set[str]:
+    """The codes found that belong to these families (prefixes such as "DSC")."""
+    return {code for code in codes(result) if code.startswith(families)}
+
+
 def run_case(case: Case, tmp_path: Path) -> FileReport:
     """Build and check the case's target; assert the expected finding is there."""
     target = case.build(tmp_path)

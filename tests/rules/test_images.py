@@ -253,23 +253,6 @@ def test_every_accepted_size_passes(size: tuple[int, int], tmp_path: Path) -> No
     assert _check_file(tmp_path, flat_image(*size), image_type="highlight").findings == []
 
 
-def test_good_plugin_jar_has_no_image_findings(tmp_path: Path) -> None:
-    path = tmp_path / "app.jar"
-    path.write_bytes(make_jar())
-    assert not [c for c in codes(check_one(path)) if c.startswith("IMG")]
-
-
-def test_good_obr_has_no_image_findings(tmp_path: Path) -> None:
-    path = tmp_path / "app.obr"
-    path.write_bytes(make_obr())
-    assert not [c for c in codes(check_one(path)) if c.startswith("IMG")]
-
-
-def test_good_source_tree_has_no_image_findings(tmp_path: Path) -> None:
-    root = write_tree(tmp_path / "resources", source_files())
-    assert not [c for c in codes(check_one(root)) if c.startswith("IMG")]
-
-
 # ---- messages say what is wrong and what was expected --------------------------------------
 
 

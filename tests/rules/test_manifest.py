@@ -191,11 +191,6 @@ def _mf_findings(data: bytes, tmp_path: Path, code: str):
     return [f for f in check_one(path).findings if f.code == code]
 
 
-def test_good_jar_and_obr_have_no_manifest_findings(tmp_path: Path) -> None:
-    assert _mf_codes(make_jar(), tmp_path) == []
-    assert _mf_codes(make_obr(), tmp_path, "app.obr") == []
-
-
 def test_snapshot_versions_correspond(tmp_path: Path) -> None:
     from tests.builders import descriptor
 
