@@ -7,11 +7,13 @@ on each attempt, so a 200 MB artifact never sits in memory. Nothing here prints.
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import hashlib
 import http.client
 import ipaddress
 import json
+import os
 import random
 import secrets
 import ssl
@@ -20,7 +22,7 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from assetcheck.credentials import API_TOKEN_URL, Credentials
 from assetcheck.settings import DEFAULT_BASE_URL, DEFAULT_CLIENT
@@ -183,6 +185,42 @@ def normalize_base_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    host: str
+    port: int
+    headers: dict[str, str]
+
+    def __repr__(self) -> str:  # the headers may hold the proxy's password
+        return f"Proxy({self.host}:{self.port})"
+
+
+def https_proxy(environ: Mapping[str, str], host: str) -> Proxy | None:
+    """The proxy HTTPS_PROXY names for ``host``, unless NO_PROXY exempts it."""
+    url = environ.get("HTTPS_PROXY") or environ.get("https_proxy")
+    if not url or _no_proxy(environ, host):
+        return None
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if not parts.hostname:
+        raise BadBaseUrl("HTTPS_PROXY is not a proxy URL like http://proxy.example.com:3128")
+    headers = {}
+    if parts.username is not None:
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+        headers["Proxy-Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    return Proxy(parts.hostname, parts.port or 3128, headers)
+
+
+def _no_proxy(environ: Mapping[str, str], host: str) -> bool:
+    listed = environ.get("NO_PROXY") or environ.get("no_proxy") or ""
+    for entry in (item.strip().lower() for item in listed.split(",")):
+        entry = entry.lstrip(".")
+        if entry == "*" or (
+            entry and (host.lower() == entry or host.lower().endswith("." + entry))
+        ):
+            return True
+    return False
+
+
 def is_loopback_host(host: str) -> bool:
     """True for localhost, 127.0.0.0/8 and ::1: the only hosts plain http may carry secrets to."""
     if host.lower() == "localhost":
@@ -244,6 +282,7 @@ class MarketplaceClient:
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
         ssl_context: ssl.SSLContext | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -270,6 +309,14 @@ class MarketplaceClient:
         self._clock = clock
         # Default context: certificate and host name verification stay on, always.
         self._ssl_context = ssl_context or ssl.create_default_context()
+        # Corporate CI reaches the internet through a proxy: HTTPS_PROXY and NO_PROXY are
+        # honoured (as curl does) for https; plain http, which carries credentials only to
+        # this machine, never goes through one.
+        self._proxy = (
+            https_proxy(os.environ if environ is None else environ, self._host)
+            if self._scheme == "https"
+            else None
+        )
 
     def __repr__(self) -> str:
         source = self.credential_source
@@ -435,11 +482,21 @@ class MarketplaceClient:
             conn.close()
 
     def _connection(self) -> http.client.HTTPConnection:
-        if self._scheme == "https":
+        if self._scheme != "https":
+            return http.client.HTTPConnection(self._host, self._port, timeout=self.connect_timeout)
+        if self._proxy is None:
             return http.client.HTTPSConnection(
                 self._host, self._port, timeout=self.connect_timeout, context=self._ssl_context
             )
-        return http.client.HTTPConnection(self._host, self._port, timeout=self.connect_timeout)
+        # Through the proxy by CONNECT: TLS and its certificate check stay end to end.
+        conn = http.client.HTTPSConnection(
+            self._proxy.host,
+            self._proxy.port,
+            timeout=self.connect_timeout,
+            context=self._ssl_context,
+        )
+        conn.set_tunnel(self._host, self._port or 443, headers=self._proxy.headers)
+        return conn
 
     def _headers(self, method: str, body: _Payload | None) -> list[tuple[str, str]]:
         headers = [("Accept", "application/json"), ("User-Agent", USER_AGENT)]
@@ -540,10 +597,13 @@ class MarketplaceClient:
 
     def _connection_error(self, what: str, attempts: int, exc: BaseException) -> ConnectionFailed:
         reason = self._redact(str(exc) or type(exc).__name__)
+        proxy = self._proxy
+        route = f" through the proxy {proxy.host}:{proxy.port} (HTTPS_PROXY)" if proxy else ""
         return ConnectionFailed(
-            f"Could not complete {what} with the Marketplace at {self._host} after {attempts} "
-            f"attempt{'s' if attempts > 1 else ''} ({reason}). Check the network and the "
-            "base URL, then try again."
+            f"Could not complete {what} with the Marketplace at {self._host}"
+            f"{route} after {attempts} "
+            f"attempt{'s' if attempts > 1 else ''} ({reason}). Check the network, the proxy "
+            "settings and the base URL, then try again."
         )
 
     def _fail(self, error_class: type[MarketplaceError], message: str, status: int) -> NoReturn:

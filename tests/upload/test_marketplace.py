@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import hashlib
 import random
@@ -12,6 +13,7 @@ import subprocess
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -39,6 +41,7 @@ from assetcheck.marketplace import (
 )
 from assetcheck.settings import DEFAULT_BASE_URL
 from tests.imagebuilders import make_image
+from tests.upload.connect_proxy import ConnectProxy
 from tests.upload.marketplace_server import (
     OTHER_TOKEN,
     OTHER_USER,
@@ -588,3 +591,83 @@ def test_https_with_a_trusted_certificate_uploads(
     trusting = ssl.create_default_context(cafile=str(self_signed[0]))
     client = MarketplaceClient(tls_marketplace.base_url, credentials, ssl_context=trusting)
     assert client.upload_artifact(jar_file).asset.size == jar_file.stat().st_size
+
+
+# ---- proxies ---------------------------------------------------------------------------------
+
+
+def test_https_goes_through_the_proxy_named_by_https_proxy(
+    tls_marketplace: StandInMarketplace,
+    self_signed: tuple[Path, Path],
+    credentials: Credentials,
+    jar_file: Path,
+) -> None:
+    trusting = ssl.create_default_context(cafile=str(self_signed[0]))
+    with ConnectProxy() as proxy:
+        client = MarketplaceClient(
+            tls_marketplace.base_url,
+            credentials,
+            ssl_context=trusting,
+            environ={"HTTPS_PROXY": proxy.url},
+        )
+        assert client.upload_artifact(jar_file).asset.size == jar_file.stat().st_size
+    port = urlsplit(tls_marketplace.base_url).port
+    assert [line for line, _ in proxy.seen] == [f"CONNECT 127.0.0.1:{port} HTTP/1.0"]
+    # The credentials and the body travelled inside the tunnel's TLS, not to the proxy.
+    assert all("Authorization" not in headers for _, headers in proxy.seen)
+
+
+def test_proxy_credentials_go_only_to_the_proxy(
+    tls_marketplace: StandInMarketplace, self_signed: tuple[Path, Path], credentials: Credentials
+) -> None:
+    trusting = ssl.create_default_context(cafile=str(self_signed[0]))
+    expected = "Basic " + base64.b64encode(b"proxyuser:pro xy").decode()
+    with ConnectProxy(password_header=expected) as proxy:
+        url = proxy.url.replace("http://", "http://proxyuser:pro%20xy@")
+        client = MarketplaceClient(
+            tls_marketplace.base_url,
+            credentials,
+            ssl_context=trusting,
+            environ={"https_proxy": url},
+        )
+        assert client.links().artifact
+        assert "pro xy" not in repr(client) and "proxyuser" not in repr(client)
+
+
+def test_no_proxy_bypasses_the_proxy(
+    tls_marketplace: StandInMarketplace, self_signed: tuple[Path, Path], credentials: Credentials
+) -> None:
+    trusting = ssl.create_default_context(cafile=str(self_signed[0]))
+    with ConnectProxy() as proxy:
+        client = MarketplaceClient(
+            tls_marketplace.base_url,
+            credentials,
+            ssl_context=trusting,
+            environ={"HTTPS_PROXY": proxy.url, "NO_PROXY": "example.com,127.0.0.1"},
+        )
+        assert client.links().artifact
+    assert proxy.seen == []
+
+
+def test_an_unreachable_proxy_is_named_in_the_error(
+    credentials: Credentials, sleeps: list[float]
+) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    client = MarketplaceClient(
+        "https://marketplace.atlassian.com/rest/2",
+        credentials,
+        sleep=sleeps.append,
+        max_attempts=2,
+        environ={"HTTPS_PROXY": dead},
+    )
+    with pytest.raises(ConnectionFailed, match=r"through the proxy 127\.0\.0\.1"):
+        client.links()
+
+
+def test_plain_http_never_uses_a_proxy(marketplace: StandInMarketplace, credentials) -> None:
+    client = MarketplaceClient(
+        marketplace.base_url, credentials, environ={"HTTPS_PROXY": "http://127.0.0.1:9"}
+    )
+    assert client.links().artifact
