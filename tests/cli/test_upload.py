@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import sqlite3
 import subprocess
 import sys
@@ -273,3 +274,46 @@ def test_two_uploads_at_once_both_land(
         _, err = process.communicate(timeout=60)
         assert process.returncode == 0, err
     assert sorted(Path(r["local_path"]).name for r in rows(ledger)) == ["app-0.jar", "app-1.jar"]
+
+
+def _upload_in_subprocess(
+    server: StandInMarketplace, ledger: Path, jar: Path, stderr: int
+) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ASSETCHECK_USER": USER, "ASSETCHECK_TOKEN": TOKEN, "CI": "true"}
+    command = [sys.executable, "-m", "assetcheck", "upload", "--base-url", server.base_url]
+    return subprocess.Popen(
+        [*command, "--ledger", str(ledger), "--force", str(jar)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+    )
+
+
+def test_progress_bar_is_drawn_on_a_terminal_only(
+    server: StandInMarketplace, ledger: Path, tmp_path: Path
+) -> None:
+    jar = tmp_path / "app.jar"
+    jar.write_bytes(make_jar(**{"lib/blob.bin": os.urandom(3_000_000)}))
+    primary, secondary = pty.openpty()
+    process = _upload_in_subprocess(server, ledger, jar, stderr=secondary)
+    os.close(secondary)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(primary)
+    assert process.wait(timeout=60) == 0
+    assert process.stdout is not None and b"uploaded" in process.stdout.read()
+    process.stdout.close()
+    text = drawn.decode(errors="replace")
+    assert "app.jar" in text and "100%" in text and "MB/s" in text
+
+    piped = _upload_in_subprocess(server, ledger, jar, stderr=subprocess.PIPE)
+    out, err = piped.communicate(timeout=60)
+    assert piped.returncode == 0 and b"MB/s" not in err + out
