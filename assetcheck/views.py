@@ -245,11 +245,14 @@ class SourceTreeView:
         relative = PurePosixPath(normalise_ref(path))
         if not relative.parts or ".." in relative.parts:
             return None
-        candidate = (self.root / relative).resolve()
-        if not candidate.is_relative_to(self._resolved_root):
-            return None  # a symlink or reference that leaves the tree
-        # Only regular files: opening a FIFO or a device would block or never end.
-        return candidate if candidate.is_file() else None
+        try:
+            candidate = (self.root / relative).resolve()
+            if not candidate.is_relative_to(self._resolved_root):
+                return None  # a symlink or reference that leaves the tree
+            # Only regular files: opening a FIFO or a device would block or never end.
+            return candidate if candidate.is_file() else None
+        except (OSError, ValueError):  # a name too long, a NUL byte: no such file
+            return None
 
     def has(self, path: str) -> bool:
         return self._path(path) is not None

@@ -185,3 +185,14 @@ def test_fifo_in_a_source_tree_is_a_missing_image_not_a_hang(tmp_path: Path) -> 
     os.mkfifo(tree / "images" / "logo.png")
     code, output = run("check", str(tree))
     assert code == 1 and "MKT002" in output
+
+
+@pytest.mark.parametrize("reference", ["images/" + "x" * 300 + ".png", "images/logo.png/x.png"])
+def test_impossible_image_reference_in_a_source_tree_is_a_missing_image(
+    reference: str, tmp_path: Path
+) -> None:
+    from tests.builders import marketing, source_files, write_tree
+
+    files = source_files(**{"atlassian-plugin-marketing.xml": marketing(screenshots=[reference])})
+    code, output = run("check", str(write_tree(tmp_path / "res", files)))
+    assert code == 1 and "MKT002" in output
