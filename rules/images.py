@@ -109,11 +109,15 @@ def not_an_upload_format(image: ImageView) -> Iterator[Problem]:
             "something else under the image's name.",
         )
         return
-    png = PurePosixPath(image.name).with_suffix(".png").name
+    source = PurePosixPath(image.name)
+    # A WebP already named .png converts onto a new name: magick reads by content anyway.
+    target = source.with_suffix(".png") if source.suffix.lower() != ".png" else source
+    if target == source:
+        target = source.with_name(f"{source.stem}-converted.png")
     yield Problem(
         f"the image is {_format_name(facts.format)} ({facts.mime}; {expected})",
         hint="Convert it to PNG (or JPEG for photographs), e.g. "
-        f"`magick {PurePosixPath(image.name).name} {png}`" + _renamed(image),
+        f"`magick {source.name} {target.name}`" + _renamed(image),
     )
 
 
