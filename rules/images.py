@@ -111,8 +111,8 @@ def not_an_upload_format(image: ImageView) -> Iterator[Problem]:
         return
     source = PurePosixPath(image.name)
     # A WebP already named .png converts onto a new name: magick reads by content anyway.
-    target = source.with_suffix(".png") if source.suffix.lower() != ".png" else source
-    if target == source:
+    target = source.with_suffix(".png")
+    if target.name.lower() == source.name.lower():
         target = source.with_name(f"{source.stem}-converted.png")
     yield Problem(
         f"the image is {_format_name(facts.format)} ({facts.mime}; {expected})",
