@@ -13,6 +13,8 @@ import zlib
 
 from PIL import Image, features
 
+from tests.builders import make_zip
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -124,16 +126,12 @@ def with_exif_thumbnail(jpeg: bytes, thumbnail: bytes) -> bytes:
 
 
 def make_tiny_jar() -> bytes:
-    """A small jar (a manifest and a class-like entry), as a polyglot appends to an image.
-
-    Entries carry a fixed timestamp, so samples built from it are byte-for-byte reproducible.
-    """
-    entries = {
-        "META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\r\n\r\n",
-        "Evil.class": b"\xca\xfe\xba\xbe" + b"\x00" * 64,
-    }
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as jar:
-        for name, payload in entries.items():
-            jar.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), payload)
-    return out.getvalue()
+    """A small jar (a manifest and a class-like entry), as a polyglot appends to an image."""
+    return make_zip(
+        {
+            "META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\r\n\r\n",
+            "Evil.class": b"\xca\xfe\xba\xbe" + b"\x00" * 64,
+        },
+        compression=zipfile.ZIP_STORED,
+        directories=False,
+    )
