@@ -37,7 +37,7 @@ class Checker:
     def __init__(self, settings: Settings, report: Report) -> None:
         self.settings = settings
         self.report = report
-        self.rules = [r for r in all_rules() if settings.selects(r.code)]
+        self.rules = [r for r in all_rules() if settings.selects(r.code, integrity=r.integrity)]
         self._by_subject: dict[type, list[Rule]] = {}
 
     def rules_for(self, subject: type) -> list[Rule]:

@@ -27,6 +27,9 @@ class Rule:
     check: CheckFunction
     doc: str
     module: str
+    # The rule says that a file or an entry could not be read or trusted. Such a rule always
+    # runs and its findings cannot be switched off: an unread file must never pass.
+    integrity: bool = False
 
     @property
     def summary(self) -> str:
@@ -37,15 +40,21 @@ class Rule:
         return self.code.rstrip("0123456789")
 
 
-def rule(code: str, severity: Severity, subject: type) -> Callable[[CheckFunction], CheckFunction]:
-    """Register ``check`` as the rule ``code``, run on every ``subject`` view."""
+def rule(
+    code: str, severity: Severity, subject: type, *, integrity: bool = False
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Register ``check`` as the rule ``code``, run on every ``subject`` view.
+
+    ``integrity`` marks a rule that reports what could not be read or trusted: it runs
+    whatever ``--select``/``--ignore`` say, and its findings are never suppressed.
+    """
 
     def register(check: CheckFunction) -> CheckFunction:
         if code in _RULES:
             raise ValueError(f"rule code {code} is registered twice")
         # Docstrings use reStructuredText's ``code``; users read Markdown and terminals.
         doc = inspect.cleandoc(check.__doc__ or "").replace("``", "`")
-        _RULES[code] = Rule(code, severity, subject, check, doc, check.__module__)
+        _RULES[code] = Rule(code, severity, subject, check, doc, check.__module__, integrity)
         return check
 
     return register

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from assetcheck.findings import Severity
 from assetcheck.image_types import ImageType, default_image_types
+from assetcheck.policy import is_selected
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -55,9 +56,8 @@ class Settings:
     limits: Limits = field(default=DEFAULT_LIMITS)
     image_types: dict[str, ImageType] = field(default_factory=default_image_types)
 
-    def selects(self, code: str) -> bool:
-        selected = not self.select or any(code.startswith(p) for p in self.select)
-        return selected and not any(code.startswith(p) for p in self.ignore)
+    def selects(self, code: str, *, integrity: bool = False) -> bool:
+        return is_selected(code, self.select, self.ignore, integrity=integrity)
 
 
 DEFAULT_BASE_URL = "https://marketplace.atlassian.com/rest/2"

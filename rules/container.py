@@ -33,7 +33,7 @@ def _examples(names: list[str]) -> str:
     return shown + (f" and {len(names) - SHOWN:,} more" if len(names) > SHOWN else "")
 
 
-@rule("ZIP001", ERROR, ArchiveView)
+@rule("ZIP001", ERROR, ArchiveView, integrity=True)
 def empty_archive(archive: ArchiveView) -> Iterator[Problem]:
     """The file is empty, or a zip archive with no entries.
 
@@ -48,7 +48,7 @@ def empty_archive(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP002", ERROR, ArchiveView)
+@rule("ZIP002", ERROR, ArchiveView, integrity=True)
 def not_a_zip(archive: ArchiveView) -> Iterator[Problem]:
     """The file has no zip structure at all and is not a known other format.
 
@@ -67,7 +67,7 @@ def not_a_zip(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP003", ERROR, ArchiveView)
+@rule("ZIP003", ERROR, ArchiveView, integrity=True)
 def truncated(archive: ArchiveView) -> Iterator[Problem]:
     """The archive is truncated or its central directory is damaged.
 
@@ -80,7 +80,7 @@ def truncated(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP004", ERROR, ArchiveView)
+@rule("ZIP004", ERROR, ArchiveView, integrity=True)
 def wrong_file_type(archive: ArchiveView) -> Iterator[Problem]:
     """The file is another format under an archive name, detected by its magic bytes.
 
@@ -97,7 +97,7 @@ def wrong_file_type(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP010", ERROR, ArchiveView)
+@rule("ZIP010", ERROR, ArchiveView, integrity=True)
 def crc_mismatch(archive: ArchiveView) -> Iterator[Problem]:
     """An entry's data does not match the CRC-32 recorded for it.
 
@@ -112,7 +112,7 @@ def crc_mismatch(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP011", ERROR, ArchiveView)
+@rule("ZIP011", ERROR, ArchiveView, integrity=True)
 def corrupt_data(archive: ArchiveView) -> Iterator[Problem]:
     """An entry's compressed data cannot be inflated, or is cut short.
 
@@ -127,7 +127,7 @@ def corrupt_data(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP012", ERROR, ArchiveView)
+@rule("ZIP012", ERROR, ArchiveView, integrity=True)
 def encrypted(archive: ArchiveView) -> Iterator[Problem]:
     """An entry is encrypted; the Marketplace and the JVM cannot read it.
 
@@ -143,7 +143,7 @@ def encrypted(archive: ArchiveView) -> Iterator[Problem]:
             )
 
 
-@rule("ZIP013", ERROR, ArchiveView)
+@rule("ZIP013", ERROR, ArchiveView, integrity=True)
 def compression_method(archive: ArchiveView) -> Iterator[Problem]:
     """An entry uses a compression method other than stored (0) or deflate (8).
 
@@ -160,7 +160,7 @@ def compression_method(archive: ArchiveView) -> Iterator[Problem]:
             )
 
 
-@rule("ZIP014", ERROR, ArchiveView)
+@rule("ZIP014", ERROR, ArchiveView, integrity=True)
 def size_mismatch(archive: ArchiveView) -> Iterator[Problem]:
     """An entry inflates to a size other than the one its directory record declares.
 
@@ -173,7 +173,7 @@ def size_mismatch(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP015", ERROR, ArchiveView)
+@rule("ZIP015", ERROR, ArchiveView, integrity=True)
 def local_header(archive: ArchiveView) -> Iterator[Problem]:
     """An entry's local header is missing or disagrees with the central directory.
 
@@ -189,7 +189,7 @@ def local_header(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP020", ERROR, ArchiveView)
+@rule("ZIP020", ERROR, ArchiveView, integrity=True)
 def duplicate_names(archive: ArchiveView) -> Iterator[Problem]:
     """Two or more entries have exactly the same name.
 
@@ -282,7 +282,7 @@ def symlinks(archive: ArchiveView) -> Iterator[Problem]:
             )
 
 
-@rule("ZIP024", ERROR, ArchiveView)
+@rule("ZIP024", ERROR, ArchiveView, integrity=True)
 def overlapping_entries(archive: ArchiveView) -> Iterator[Problem]:
     """Several directory records share the same data: the classic zip-bomb construction.
 
@@ -298,7 +298,7 @@ def overlapping_entries(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP030", ERROR, ArchiveView)
+@rule("ZIP030", ERROR, ArchiveView, integrity=True)
 def too_many_entries(archive: ArchiveView) -> Iterator[Problem]:
     """The archive has more entries than the limit (default 100,000); it is not read further.
 
@@ -313,7 +313,7 @@ def too_many_entries(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP031", ERROR, ArchiveView)
+@rule("ZIP031", ERROR, ArchiveView, integrity=True)
 def total_size(archive: ArchiveView) -> Iterator[Problem]:
     """The uncompressed total exceeds the limit (default 4 GiB, nested archives included).
 
@@ -331,7 +331,7 @@ def total_size(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP032", ERROR, ArchiveView)
+@rule("ZIP032", ERROR, ArchiveView, integrity=True)
 def compression_ratio(archive: ArchiveView) -> Iterator[Problem]:
     """An entry's compression ratio exceeds the limit (default 100:1 for entries over 1 MiB).
 
@@ -349,7 +349,7 @@ def compression_ratio(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP033", ERROR, ArchiveView)
+@rule("ZIP033", ERROR, ArchiveView, integrity=True)
 def nesting_depth(archive: ArchiveView) -> Iterator[Problem]:
     """Archives nested deeper than the limit (default 5 levels); deeper ones are not opened.
 

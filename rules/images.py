@@ -73,7 +73,7 @@ def _a(image_type: ImageType) -> str:
 # ---- what the file is ----------------------------------------------------------------------
 
 
-@rule("IMG001", ERROR, ImageView)
+@rule("IMG001", ERROR, ImageView, integrity=True)
 def empty_file(image: ImageView) -> Iterator[Problem]:
     """The image file is empty (0 bytes).
 
@@ -229,7 +229,7 @@ def unusual_size(image: ImageView) -> Iterator[Problem]:
 # ---- integrity -----------------------------------------------------------------------------
 
 
-@rule("IMG020", ERROR, ImageView)
+@rule("IMG020", ERROR, ImageView, integrity=True)
 def pixel_bomb(image: ImageView) -> Iterator[Problem]:
     """The header claims more pixels than the limit (default 16 million); it is never decoded.
 
@@ -253,7 +253,7 @@ def pixel_bomb(image: ImageView) -> Iterator[Problem]:
     )
 
 
-@rule("IMG021", ERROR, ImageView)
+@rule("IMG021", ERROR, ImageView, integrity=True)
 def corrupt(image: ImageView) -> Iterator[Problem]:
     """The image is truncated, corrupt, or its header cannot be read.
 
@@ -279,7 +279,7 @@ def corrupt(image: ImageView) -> Iterator[Problem]:
     )
 
 
-@rule("IMG022", ERROR, ImageView)
+@rule("IMG022", ERROR, ImageView, integrity=True)
 def too_large_to_read(image: ImageView) -> Iterator[Problem]:
     """The image file is larger than the image read limit (default 64 MiB); it is not read.
 

@@ -24,7 +24,7 @@ def _rebuild_hint(view: DocumentView) -> str:
     return f"Fix {view.entry} in src/main/resources and rebuild."
 
 
-@rule("XML001", ERROR, DocumentView)
+@rule("XML001", ERROR, DocumentView, integrity=True)
 def not_well_formed(view: DocumentView) -> Iterator[Problem]:
     """The XML document is not well-formed, so nothing in it can be read.
 
@@ -42,7 +42,7 @@ def not_well_formed(view: DocumentView) -> Iterator[Problem]:
         )
 
 
-@rule("XML002", ERROR, DocumentView)
+@rule("XML002", ERROR, DocumentView, integrity=True)
 def entity_declarations(view: DocumentView) -> Iterator[Problem]:
     """The document's DOCTYPE declares entities: the start of entity-expansion attacks.
 
@@ -81,7 +81,7 @@ def external_dtd(view: DocumentView) -> Iterator[Problem]:
         )
 
 
-@rule("XML004", ERROR, DocumentView)
+@rule("XML004", ERROR, DocumentView, integrity=True)
 def empty_document(view: DocumentView) -> Iterator[Problem]:
     """The XML document is empty (no bytes, or only white space).
 
@@ -95,7 +95,7 @@ def empty_document(view: DocumentView) -> Iterator[Problem]:
         )
 
 
-@rule("XML005", ERROR, DocumentView)
+@rule("XML005", ERROR, DocumentView, integrity=True)
 def unreadable_document(view: DocumentView) -> Iterator[Problem]:
     """The XML document is over the size limit (default 16 MiB) or its entry cannot be read.
 

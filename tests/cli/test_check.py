@@ -100,11 +100,35 @@ def test_fail_on_warning_turns_warnings_into_exit_1() -> None:
 
 
 def test_select_and_ignore_by_prefix() -> None:
-    crc = str(SAMPLES / "artifacts/bad/crc-damage.jar")
-    assert run("check", "--ignore", "ZIP010", crc)[0] == 0
-    assert run("check", "--ignore", "zip", crc)[0] == 0
-    assert run("check", "--select", "ZIP0", crc)[0] == 1
-    assert run("check", "--select", "ZIP02", crc)[0] == 0
+    snapshot = str(SAMPLES / "artifacts/bad/manifest-snapshot-version.jar")  # MF013 only
+    assert run("check", "--ignore", "MF013", snapshot)[0] == 0
+    assert run("check", "--ignore", "mf", snapshot)[0] == 0
+    assert run("check", "--select", "MF0", snapshot)[0] == 1
+    assert run("check", "--select", "MF02", snapshot)[0] == 0
+
+
+def test_longest_prefix_wins_between_select_and_ignore() -> None:
+    snapshot = str(SAMPLES / "artifacts/bad/manifest-snapshot-version.jar")  # MF013 only
+    assert run("check", "--select", "MF013", "--ignore", "MF", snapshot)[0] == 1
+    assert run("check", "--select", "MF", "--ignore", "MF01", snapshot)[0] == 0
+    assert run("check", "--select", "MF01", "--ignore", "MF01", snapshot)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("sample", "options"),
+    [
+        ("truncated.jar", ("--select", "DSC")),
+        ("truncated.jar", ("--ignore", "ZIP")),
+        ("crc-damage.jar", ("--ignore", "ZIP010")),
+        ("empty.jar", ("--ignore", "ZIP001")),
+        ("descriptor-entity-expansion.jar", ("--select", "MF", "--ignore", "XML")),
+        ("zip-bomb.jar", ("--ignore", "ZIP03")),
+    ],
+)
+def test_an_unread_file_never_passes(sample: str, options: tuple[str, ...]) -> None:
+    """The integrity rules run whatever --select and --ignore say."""
+    code, output = run("check", *options, str(SAMPLES / "artifacts/bad" / sample))
+    assert code == 1, output
 
 
 @pytest.mark.parametrize(
