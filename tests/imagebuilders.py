@@ -29,6 +29,22 @@ def make_image(
     return out.getvalue()
 
 
+def make_flat_image(
+    width: int, height: int, fmt: str = "JPEG", mode: str = "RGB", **save_kwargs: object
+) -> bytes:
+    """One flat colour: the most compressible image, so the least data its size can take."""
+    colour = {"1": 1, "L": 90, "RGB": (38, 132, 255), "CMYK": (85, 40, 0, 10)}[mode]
+    out = io.BytesIO()
+    Image.new(mode, (width, height), colour).save(out, fmt, **save_kwargs)
+    return out.getvalue()
+
+
+def with_jpeg_size(jpeg: bytes, width: int, height: int) -> bytes:
+    """The JPEG with its frame header (SOF0 or SOF2) claiming another size, data unchanged."""
+    sof = next(at for at in (jpeg.find(b"\xff\xc0"), jpeg.find(b"\xff\xc2")) if at >= 0)
+    return jpeg[: sof + 5] + struct.pack(">HH", height, width) + jpeg[sof + 9 :]
+
+
 def make_animated_gif(width: int, height: int, frames: int) -> bytes:
     """An animated GIF whose frames differ, so Pillow keeps every one of them."""
     images = [

@@ -19,6 +19,7 @@ from tests.imagebuilders import (
     make_tiny_jar,
     png_bomb_header,
     png_chunk,
+    with_jpeg_size,
 )
 from tests.probe import measured_check
 
@@ -47,6 +48,13 @@ HOSTILE: dict[str, tuple[bytes, str, str]] = {
     "bmp-60000.bmp": (bmp_bomb_header(60_000, 60_000), "plugin-banner", "IMG020"),
     "empty.png": (b"", "logo", "IMG001"),
     "jpeg-65500.jpg": (_jpeg_claiming(65_500, 65_500), "screenshot", "IMG020"),
+    # A complete JPEG holding 8x8 pixels of data under a 4000x4000 header: libjpeg would fill
+    # the rest with grey and only warn.
+    "jpeg-short-data.jpg": (
+        with_jpeg_size(make_image(8, 8, "JPEG"), 4000, 4000),
+        "highlight",
+        "IMG021",
+    ),
     # Just under the pixel limit: this one is decoded, and must still fit the memory bound.
     "largest-decoded.png": (flat_image(4000, 4000), "highlight", "IMG010"),
 }

@@ -13,7 +13,7 @@ import re
 import struct
 import warnings
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -302,6 +302,12 @@ def _walk_png_chunks(data: bytes) -> tuple[str | None, int | None, int]:
 _JPEG_SOF = frozenset(
     {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 )
+# Huffman-coded DCT frames, the only ones whose scans' least size is bounded below (see
+# _jpeg_data_shortfall): baseline, extended sequential, progressive. Arithmetic coding can spend
+# far less than a bit on a block, lossless frames have no blocks, hierarchical frames are
+# refinements of one another.
+_JPEG_HUFFMAN_DCT = frozenset({0xC0, 0xC1, 0xC2})
+_JPEG_PROGRESSIVE = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
 _JPEG_SOS, _JPEG_EOI = 0xDA, 0xD9
 # Markers without a length: TEM and RST0-7.
 _JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
@@ -315,49 +321,134 @@ _JPEG_MAX_SCANS = 256
 _JPEG_MAX_SEGMENTS = 10_000
 
 
+@dataclass
+class _JpegFrame:
+    """What the frame header (SOF) says, and what the scans so far hold."""
+
+    marker: int
+    width: int
+    height: int
+    # Component id -> (horizontal, vertical) sampling factors; empty when unreadable.
+    sampling: dict[int, tuple[int, int]]
+    # Least number of bits the DC-coding scans need for all their blocks, and the bytes of
+    # entropy-coded data that all scans hold.
+    bits_needed: int = 0
+    data_bytes: int = 0
+    dc_coded: set[int] = field(default_factory=set)
+
+
 def _walk_jpeg(data: bytes) -> _Layout:
     """Walk segments from SOI to the EOI that ends the main image (not a thumbnail's)."""
     if not data.startswith(b"\xff\xd8"):
         return _Layout(header_error="missing JPEG start-of-image marker")
-    size: tuple[int, int] | None = None
+    frame: _JpegFrame | None = None
     scans, pos = 0, 2
     for _ in range(_JPEG_MAX_SEGMENTS):
         found = _next_jpeg_marker(data, pos)
         if found is None:
-            return _jpeg_layout(size, problem="truncated: the JPEG ends before its EOI marker")
+            return _jpeg_layout(frame, problem="truncated: the JPEG ends before its EOI marker")
         marker, pos = found
         if marker == _JPEG_EOI:
-            return _jpeg_layout(size, end=pos)
+            return _jpeg_layout(frame, end=pos, problem=_jpeg_data_shortfall(frame))
         if marker == 0xD8:
-            return _jpeg_layout(size, problem=f"a second JPEG start-of-image marker at {pos - 2}")
+            return _jpeg_layout(frame, problem=f"a second JPEG start-of-image marker at {pos - 2}")
         if marker in _JPEG_STANDALONE:
             continue
         segment_end = _jpeg_segment_end(data, pos)
         if segment_end is None:
             problem = f"truncated or corrupt JPEG segment 0x{marker:02X} at offset {pos - 2}"
-            return _jpeg_layout(size, problem=problem)
-        if marker in _JPEG_SOF and size is None and segment_end - pos >= 7:
-            height, width = struct.unpack_from(">HH", data, pos + 3)
-            size = (width, height)
-        pos = segment_end
+            return _jpeg_layout(frame, problem=problem)
+        if marker in _JPEG_SOF and frame is None and segment_end - pos >= 7:
+            frame = _read_jpeg_frame(data, marker, pos, segment_end)
+        header_at, pos = pos, segment_end
         if marker == _JPEG_SOS:
             scans += 1
             scan_end = _JPEG_SCAN_END.search(data, pos)
             if scans > _JPEG_MAX_SCANS:
-                return _jpeg_layout(size, problem=f"the JPEG has more than {_JPEG_MAX_SCANS} scans")
+                problem = f"the JPEG has more than {_JPEG_MAX_SCANS} scans"
+                return _jpeg_layout(frame, problem=problem)
             if scan_end is None:
-                return _jpeg_layout(size, problem="truncated: the JPEG ends inside its image data")
+                problem = "truncated: the JPEG ends inside its image data"
+                return _jpeg_layout(frame, problem=problem)
+            if frame is not None:
+                _count_jpeg_scan(frame, data, header_at, segment_end, scan_end.start() - pos)
             pos = scan_end.start()
-    return _jpeg_layout(size, problem=f"the JPEG has more than {_JPEG_MAX_SEGMENTS} segments")
+    return _jpeg_layout(frame, problem=f"the JPEG has more than {_JPEG_MAX_SEGMENTS} segments")
+
+
+def _read_jpeg_frame(data: bytes, marker: int, pos: int, end: int) -> _JpegFrame:
+    """The frame header whose length field is at pos: size, and sampling when it is sound."""
+    height, width, count = struct.unpack_from(">HHB", data, pos + 3)
+    sampling: dict[int, tuple[int, int]] = {}
+    if end - pos >= 8 + 3 * count:
+        for at in range(pos + 8, pos + 8 + 3 * count, 3):
+            component, factors = data[at], data[at + 1]
+            sampling[component] = (factors >> 4, factors & 0x0F)
+    if not all(1 <= h <= 4 and 1 <= v <= 4 for h, v in sampling.values()):
+        sampling = {}  # libjpeg refuses it; no bound to compute
+    return _JpegFrame(marker, width, height, sampling)
+
+
+def _count_jpeg_scan(frame: _JpegFrame, data: bytes, pos: int, end: int, size: int) -> None:
+    """Add one scan (header length field at pos, `size` bytes of coded data) to the frame."""
+    frame.data_bytes += size
+    if frame.marker not in _JPEG_HUFFMAN_DCT or not frame.sampling or end - pos < 3:
+        return
+    count = data[pos + 2]
+    if end - pos < 6 + 2 * count:
+        return
+    spectral_start, spectral_end = data[pos + 3 + 2 * count], data[pos + 4 + 2 * count]
+    if spectral_start != 0:
+        return  # AC-only progressive scans: one end-of-band run can cover thousands of blocks
+    # Every block of a DC-coding scan costs a Huffman code of at least one bit; a sequential
+    # scan adds at least one for its AC coefficients (an end-of-block code or a coefficient).
+    per_block = 2 if frame.marker not in _JPEG_PROGRESSIVE and spectral_end > 0 else 1
+    for at in range(pos + 3, pos + 3 + 2 * count, 2):
+        component = data[at]
+        if component in frame.sampling:
+            frame.bits_needed += per_block * _jpeg_blocks(frame, component)
+            frame.dc_coded.add(component)
+
+
+def _jpeg_blocks(frame: _JpegFrame, component: int) -> int:
+    """8x8 blocks of one component: the fewest any scan of it codes (interleaved ones pad)."""
+    h, v = frame.sampling[component]
+    h_max = max(f[0] for f in frame.sampling.values())
+    v_max = max(f[1] for f in frame.sampling.values())
+    columns = -(-frame.width * h // h_max)
+    rows = -(-frame.height * v // v_max)
+    return -(-columns // 8) * -(-rows // 8)
+
+
+def _jpeg_data_shortfall(frame: _JpegFrame | None) -> str | None:
+    """Why the scans cannot hold the image the frame header claims, or None when they can.
+
+    A lower bound only: libjpeg fills whatever the data does not cover with grey and merely
+    warns, so a 4000x4000 header over an 8x8 image would otherwise decode without complaint.
+    """
+    if frame is None or frame.marker not in _JPEG_HUFFMAN_DCT or not frame.sampling:
+        return None
+    # A component no DC-coding scan covers still needs its blocks coded somewhere.
+    bits = frame.bits_needed + sum(
+        _jpeg_blocks(frame, c) for c in frame.sampling if c not in frame.dc_coded
+    )
+    needed = -(-bits // 8)
+    if frame.data_bytes >= needed:
+        return None
+    return (
+        f"truncated: the JPEG holds {frame.data_bytes:,} bytes of image data, too few for the "
+        f"{frame.width}x{frame.height} pixels its frame header claims "
+        f"(at least {needed:,} bytes expected)"
+    )
 
 
 def _jpeg_layout(
-    size: tuple[int, int] | None, *, end: int | None = None, problem: str | None = None
+    frame: _JpegFrame | None, *, end: int | None = None, problem: str | None = None
 ) -> _Layout:
     """The layout of a walked JPEG; without a frame header there is no image to speak of."""
-    if size is None:
+    if frame is None:
         return _Layout(header_error="the JPEG has no readable frame header (SOF)")
-    width, height = size
+    width, height = frame.width, frame.height
     return _Layout(width, height, width * height, 1, end, problem=problem)
 
 

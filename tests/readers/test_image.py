@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import struct
 import subprocess
@@ -20,6 +21,7 @@ from tests.imagebuilders import (
     bmp_bomb_header,
     corrupt_png_crc,
     make_animated_gif,
+    make_flat_image,
     make_image,
     make_tiny_jar,
     make_webp,
@@ -28,6 +30,7 @@ from tests.imagebuilders import (
     png_chunk_offset,
     webp_header,
     with_exif_thumbnail,
+    with_jpeg_size,
     with_png_text,
 )
 
@@ -50,12 +53,6 @@ def with_idat_payload(png: bytes, payload: bytes) -> bytes:
     pos = png_chunk_offset(png, b"IDAT")
     (length,) = struct.unpack_from(">I", png, pos)
     return png[:pos] + png_chunk(b"IDAT", payload) + png[pos + 12 + length :]
-
-
-def with_jpeg_size(jpeg: bytes, width: int, height: int) -> bytes:
-    """The JPEG with its baseline frame header (SOF0) claiming another size."""
-    sof = jpeg.index(b"\xff\xc0")
-    return jpeg[: sof + 5] + struct.pack(">HH", height, width) + jpeg[sof + 9 :]
 
 
 def gif_with_overhanging_frame(width: int, height: int) -> bytes:
@@ -230,6 +227,67 @@ def test_corrupt_png_data_with_good_crc_fails_decode() -> None:
 def test_png_without_image_data() -> None:
     png = png_bomb_header(4, 4) + IEND
     assert probe_image(png, "x.png").decode_error == "the PNG has no image data (IDAT chunk)"
+
+
+# --- JPEG image data against the size its header claims --------------------------------------
+
+
+def test_jpeg_data_too_short_for_its_claimed_size_is_truncated() -> None:
+    # A complete file (SOI ... SOS, 8x8 pixels of data, EOI) whose header claims 4000x4000:
+    # libjpeg fills the rest with grey and only warns, so the decode alone passes it.
+    facts = probe_image(with_jpeg_size(make_image(8, 8, "JPEG"), 4000, 4000), "x.jpg")
+    assert (facts.width, facts.height, facts.decoded) == (4000, 4000, False)
+    # 4:2:0: 250,000 luma and 2 x 62,500 chroma blocks of at least 2 bits each.
+    assert facts.decode_error is not None
+    assert facts.decode_error.startswith("truncated: the JPEG holds ")
+    assert facts.decode_error.endswith(
+        "too few for the 4000x4000 pixels its frame header claims (at least 93,750 bytes expected)"
+    )
+
+
+def test_progressive_jpeg_data_too_short_for_its_claimed_size_is_truncated() -> None:
+    jpeg = with_jpeg_size(make_image(8, 8, "JPEG", progressive=True), 4000, 4000)
+    facts = probe_image(jpeg, "x.jpg")
+    assert facts.decode_error is not None and "too few for the 4000x4000" in facts.decode_error
+
+
+def test_jpeg_bound_is_tight_on_the_most_compressible_image() -> None:
+    # Optimised Huffman tables code a flat block in exactly 2 bits, the bound itself: one more
+    # row of blocks than the data holds is already too many.
+    jpeg = make_flat_image(1840, 900, optimize=True, subsampling=0)
+    assert probe_image(jpeg, "x.jpg").decode_error is None
+    facts = probe_image(with_jpeg_size(jpeg, 1840, 908), "x.jpg")
+    assert facts.decode_error is not None and "too few for the 1840x908" in facts.decode_error
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "CMYK"])
+@pytest.mark.parametrize("size", [(1, 1), (17, 9), (1840, 900)], ids=str)
+def test_real_jpegs_hold_their_claimed_size(mode: str, size: tuple[int, int]) -> None:
+    # Flat colour is the least data an encoder writes for a size: the worst case for the bound.
+    for build, quality, progressive, optimize, subsampling in itertools.product(
+        (make_image, make_flat_image), (1, 75, 100), (False, True), (False, True), (0, 2)
+    ):
+        jpeg = build(
+            *size,
+            "JPEG",
+            mode,
+            quality=quality,
+            progressive=progressive,
+            optimize=optimize,
+            subsampling=subsampling,
+        )
+        facts = probe_image(jpeg, "x.jpg")
+        options = (build.__name__, quality, progressive, optimize, subsampling)
+        assert (facts.decode_error, facts.decoded) == (None, True), options
+
+
+def test_arithmetic_coded_jpeg_is_not_held_to_the_huffman_bound() -> None:
+    # Arithmetic coding can spend far less than a bit on a flat block: no bound holds there.
+    jpeg = with_jpeg_size(make_image(8, 8, "JPEG"), 4000, 4000)
+    sof = jpeg.index(b"\xff\xc0")
+    arithmetic = jpeg[: sof + 1] + b"\xc9" + jpeg[sof + 2 :]
+    facts = probe_image(arithmetic, "x.jpg")
+    assert not (facts.decode_error or "").startswith("truncated: the JPEG holds")
 
 
 # --- trailing data --------------------------------------------------------------------------
