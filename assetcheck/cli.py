@@ -17,6 +17,7 @@ import click
 
 from assetcheck import __version__
 from assetcheck.findings import Severity
+from assetcheck.paths import display
 from assetcheck.settings import DEFAULT_CLIENT, DEFAULT_FAIL_ON
 
 if TYPE_CHECKING:
@@ -118,8 +119,9 @@ def check_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--output",
             "-o",
-            type=click.Path(path_type=Path, dir_okay=False, writable=True),
-            help="Write the report to FILE instead of standard output.",
+            type=click.Path(path_type=Path),
+            help="Write the report to FILE instead of standard output (replaced whole, "
+            "only if it is not an input and is absent or an earlier report).",
         ),
         click.option(
             "--fail-on",
@@ -153,6 +155,7 @@ def _run_checks(
     select: str | None,
     ignore: str | None,
     image_type: str | None,
+    output: Path | None,
 ) -> tuple[Report, Settings]:
     from assetcheck.engine import check_paths
     from assetcheck.settings import Settings
@@ -162,6 +165,8 @@ def _run_checks(
     _validate_codes("--select", selected)
     _validate_codes("--ignore", ignored)
     _validate_image_type(image_type)
+    if output is not None:
+        _validate_output(output, paths)
     settings = Settings(
         select=selected, ignore=ignored, fail_on=Severity.parse(fail_on), image_type=image_type
     )
@@ -169,14 +174,33 @@ def _run_checks(
         report = check_paths(paths, settings)
     except TargetError as error:
         raise click.UsageError(str(error)) from None
+    for notice in report.notices:
+        click.echo(f"assetcheck: warning: {notice}", err=True)
     return report, settings
 
 
+def _validate_output(output: Path, inputs: tuple[Path, ...]) -> None:
+    """Refuse an --output that would destroy something: an input, or a file not a report."""
+    from assetcheck.report.output import OutputError, check_output_target
+
+    try:
+        check_output_target(output, inputs)
+    except OutputError as error:
+        raise click.BadParameter(str(error), param_hint="--output") from None
+
+
 def _emit(text: str, output: Path | None) -> None:
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+    if output is None:
+        # A file name that is not UTF-8 must not crash the report it appears in.
+        click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"), nl=False)
+        return
+    from assetcheck.report.output import OutputError, write_report
+
+    try:
+        write_report(output, text)
+    except OutputError as error:
+        click.echo(f"assetcheck: error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 def _exit_on_internal_errors(report: Report) -> None:
@@ -209,11 +233,11 @@ def check(
     """
     from assetcheck.report import render
 
-    report, settings = _run_checks(paths, fail_on, select, ignore, image_type)
+    report, settings = _run_checks(paths, fail_on, select, ignore, image_type, output)
     if not report.files:
         click.echo(
             "assetcheck: warning: no artifacts, images or plugin source trees found in "
-            + ", ".join(str(p) for p in paths),
+            + ", ".join(display(p) for p in paths),
             err=True,
         )
     color = fmt == "text" and output is None and _is_terminal()
@@ -272,8 +296,16 @@ def upload(
     from assetcheck.report.json_report import report_to_dict
     from assetcheck.report.text import render_text
 
-    report, settings = _run_checks(paths, fail_on, select, ignore, image_type)
+    report, settings = _run_checks(paths, fail_on, select, ignore, image_type, output)
     _exit_on_internal_errors(report)
+    if not report.files:
+        # Nothing checked is nothing passed: an upload step that finds no file has failed.
+        click.echo(
+            "assetcheck: error: nothing to upload: no artifacts, images or plugin source "
+            "trees found in " + ", ".join(display(p) for p in paths),
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)
     if no_check:
         click.secho(
             "WARNING: --no-check: uploading without the check gate; findings are not blocking.",
@@ -293,7 +325,9 @@ def upload(
         _emit(render_text(report) + "\n" + render_outcomes(outcomes, held), output)
     if any(o.status == "failed" for o in outcomes):
         sys.exit(EXIT_UPLOAD_FAILED)
-    sys.exit(EXIT_FINDINGS if report.fails(settings.fail_on) and not no_check else EXIT_OK)
+    # A file held back (findings, no image type) was asked for and not uploaded: not a pass.
+    failed_checks = report.fails(settings.fail_on) and not no_check
+    sys.exit(EXIT_FINDINGS if failed_checks or held else EXIT_OK)
 
 
 @cli.command("fetch")

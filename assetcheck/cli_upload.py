@@ -20,7 +20,6 @@ from typing import Any, NoReturn
 import click
 
 from assetcheck.credentials import Credentials, CredentialsError, resolve_credentials
-from assetcheck.engine import file_digest, source_images
 from assetcheck.ledger import Ledger, LedgerError, LedgerRecord, resolve_ledger_path
 from assetcheck.marketplace import (
     MarketplaceClient,
@@ -29,6 +28,7 @@ from assetcheck.marketplace import (
     base_url_host,
     resolve_base_url,
 )
+from assetcheck.registry import all_rules
 from assetcheck.report.model import Report
 from assetcheck.settings import Settings
 from assetcheck.upload import UploadItem, UploadOutcome, upload_items
@@ -96,21 +96,33 @@ def upload_plan(
     """The items to upload, and why other files are held back."""
     items: list[UploadItem] = []
     held: list[str] = []
+    unread = {rule.code for rule in all_rules() if rule.integrity}
     for file in report.files:
         path = Path(file.path)
+        # Not even --no-check uploads what could not be read or trusted.
+        untrusted = {f.entry for f in file.findings if f.code in unread}
+        if None in untrusted or (file.kind != "source" and untrusted):
+            held.append(f"{path}: could not be read whole or trusted (see its findings)")
+            continue
         if file.kind == "source":
-            for ref, types in source_images(path, settings).items():
+            for ref, asset in file.assets.items():
+                if not asset.image_types:
+                    continue  # referenced by no descriptor: not a listing image
+                if ref in untrusted:
+                    held.append(f"{path / ref}: could not be read whole or trusted")
+                    continue
                 if gate and not file.passes(settings.fail_on, entry=ref):
                     held.append(f"{path / ref}: has findings at or above {settings.fail_on.label}")
                     continue
-                size, sha256 = file_digest(path / ref)
-                upload_type = types[0].upload_type
-                items.append(UploadItem(path / ref, "image", upload_type, sha256, size))
+                upload_type = settings.image_types[asset.image_types[0]].upload_type
+                items.append(UploadItem(path / ref, "image", upload_type, asset.sha256, asset.size))
             continue
         if gate and not file.passes(settings.fail_on):
             held.append(f"{path}: has findings at or above {settings.fail_on.label}")
             continue
-        assert file.sha256 is not None and file.size is not None
+        if file.sha256 is None or file.size is None:
+            held.append(f"{path}: could not be read whole")
+            continue
         if file.kind == "artifact":
             items.append(
                 UploadItem(
@@ -119,15 +131,13 @@ def upload_plan(
             )
         else:
             image_type = settings.image_types.get(file.image_type or "")
-            items.append(
-                UploadItem(
-                    path,
-                    "image",
-                    image_type.upload_type if image_type else None,
-                    file.sha256,
-                    file.size,
+            if image_type is None or not image_type.upload_type:
+                held.append(
+                    f"{path}: has no image type to upload it as: give one with --image-type "
+                    "(`assetcheck image-types` lists them)"
                 )
-            )
+                continue
+            items.append(UploadItem(path, "image", image_type.upload_type, file.sha256, file.size))
     return items, held
 
 

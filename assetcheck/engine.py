@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from assetcheck.findings import Finding
 from assetcheck.image_types import ImageType
+from assetcheck.paths import display
 from assetcheck.registry import Rule, all_rules
-from assetcheck.report.model import FileReport, Report
+from assetcheck.report.model import CheckedAsset, FileReport, Report
 from assetcheck.settings import Settings
-from assetcheck.targets import DESCRIPTOR_NAMES, Target, TargetError, discover
+from assetcheck.targets import DESCRIPTOR_NAMES, Target, discover
 from assetcheck.views import (
     ArchiveView,
     Container,
+    DecodeBudget,
     DescriptorView,
+    FileProblem,
     ImageView,
     ManifestView,
     MarketingView,
@@ -32,27 +36,35 @@ from assetcheck.views import (
 
 
 class Checker:
-    """Runs the selected rules on views and collects findings for one file."""
+    """Runs the selected rules on views and collects the findings of one file.
+
+    At most ``settings.findings_per_code`` findings of one code are kept for a file; the rest
+    are counted and said in one more finding, so a file with a million bad lines gives a
+    readable report in bounded memory.
+    """
 
     def __init__(self, settings: Settings, report: Report) -> None:
         self.settings = settings
         self.report = report
         self.rules = [r for r in all_rules() if settings.selects(r.code, integrity=r.integrity)]
         self._by_subject: dict[type, list[Rule]] = {}
+        self.findings: list[Finding] = []
+        self._counts: dict[str, int] = {}
+        self._severity: dict[str, Finding] = {}
 
     def rules_for(self, subject: type) -> list[Rule]:
         if subject not in self._by_subject:
             self._by_subject[subject] = [r for r in self.rules if issubclass(subject, r.subject)]
         return self._by_subject[subject]
 
-    def run(self, view: Any, findings: list[Finding]) -> None:
+    def run(self, view: Any) -> None:
         chain: str = getattr(view, "chain", "")
         own_entry: str | None = getattr(view, "entry", None)
         for rule in self.rules_for(type(view)):
             try:
                 for problem in rule.check(view):
                     entry = problem.entry if problem.entry is not None else own_entry
-                    findings.append(
+                    self._add(
                         Finding(
                             code=rule.code,
                             severity=rule.severity,
@@ -68,6 +80,31 @@ class Checker:
                     f"{type(error).__name__}: {error}"
                 )
 
+    def _add(self, finding: Finding) -> None:
+        count = self._counts.get(finding.code, 0) + 1
+        self._counts[finding.code] = count
+        if count <= self.settings.findings_per_code:
+            self.findings.append(finding)
+            self._severity.setdefault(finding.code, finding)
+
+    def finish(self) -> list[Finding]:
+        """The findings, sorted, with one more for each code that had too many to list."""
+        shown = self.settings.findings_per_code
+        for code, count in self._counts.items():
+            if count > shown:
+                first = self._severity[code]
+                self.findings.append(
+                    Finding(
+                        code=code,
+                        severity=first.severity,
+                        message=f"{count - shown:,} more {code} findings in this file "
+                        f"({count:,} in all; the first {shown} are listed)",
+                        hint=first.hint,
+                    )
+                )
+        self.findings.sort(key=Finding.sort_key)
+        return self.findings
+
 
 def _locate(chain: str, entry: str | None) -> str | None:
     if entry is None:
@@ -76,58 +113,82 @@ def _locate(chain: str, entry: str | None) -> str | None:
 
 
 def check_paths(paths: Iterable[Path], settings: Settings) -> Report:
-    """Check every target found in ``paths``; a file that cannot be read is a TargetError."""
-    report = Report()
-    for target in discover(paths, settings.image_type):
-        try:
-            report.files.append(check_target(target, settings, report))
-        except OSError as error:
-            reason = error.strerror or str(error)
-            raise TargetError(f"{target.path}: cannot be read ({reason})") from None
+    """Check every target found in ``paths``. A path that cannot be checked is a TargetError."""
+    found = discover(paths, settings.image_type)
+    report = Report(notices=found.notices)
+    for target in found.targets:
+        report.files.append(check_target(target, settings, report))
     return report
 
 
 def check_target(target: Target, settings: Settings, report: Report) -> FileReport:
     checker = Checker(settings, report)
-    if target.kind == "artifact":
-        return _check_artifact(target, checker)
-    if target.kind == "source":
-        return _check_source(target, checker)
-    return _check_image(target, checker)
+    kind = target.kind
+    result = FileReport(display(target.path), kind, image_type=target.image_type)
+    try:
+        if kind == "artifact":
+            _check_artifact(target, checker, result)
+        elif kind == "source":
+            _check_source(target, checker, result)
+        else:
+            _check_image(target, checker, result)
+    except OSError as error:
+        # The file vanished or became unreadable: a finding, never a pass and never a crash.
+        checker.run(FileProblem("unreadable", error.strerror or str(error)))
+    result.findings = checker.finish()
+    return result
 
 
 def file_digest(path: Path) -> tuple[int, str]:
+    with path.open("rb") as handle:
+        return _digest(handle)
+
+
+def _digest(handle: BinaryIO) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-            size += len(chunk)
+    handle.seek(0)
+    while chunk := handle.read(1024 * 1024):
+        digest.update(chunk)
+        size += len(chunk)
     return size, digest.hexdigest()
 
 
-def _check_artifact(target: Target, checker: Checker) -> FileReport:
-    size, sha256 = file_digest(target.path)
-    result = FileReport(str(target.path), "artifact", size, sha256)
+def _identity(handle: BinaryIO) -> tuple[int, int, int]:
+    """What changes when a file is written: its size, modification time and inode change."""
+    status = os.fstat(handle.fileno())
+    return status.st_size, status.st_mtime_ns, status.st_ctime_ns
+
+
+def _check_artifact(target: Target, checker: Checker, result: FileReport) -> None:
     limits = checker.settings.limits
     with target.path.open("rb") as handle:
-        top = ArchiveView.open(handle, limits, name=target.path.name)
+        before = _identity(handle)
+        result.size, result.sha256 = _digest(handle)
+        top = ArchiveView.open(handle, limits, name=display(target.path.name))
+        budget = DecodeBudget(limits.max_decoded_pixels)
         try:
-            findings = result.findings
             for archive in _archives(top):
-                checker.run(archive, findings)
+                checker.run(archive)
             if top.readable and top.entries:
                 if target.path.suffix.lower() == ".obr" or top.has("obr.xml"):
-                    descriptor = _check_obr(ObrView(top), checker, findings)
+                    descriptor = _check_obr(ObrView(top), checker, budget)
                 else:
-                    descriptor = _check_plugin(top, checker, findings)
+                    descriptor = _check_plugin(top, checker, budget)
                 if descriptor is not None:
                     result.app_key = _resolved(descriptor.key)
                     result.app_version = _resolved(descriptor.version)
         finally:
             top.close()
-    result.findings.sort(key=Finding.sort_key)
-    return result
+        after = _identity(handle)
+    if after != before or after[0] != result.size:
+        checker.run(FileProblem("changed", _change(before, after)))
+
+
+def _change(before: tuple[int, int, int], after: tuple[int, int, int]) -> str:
+    if before[0] != after[0]:
+        return f"its size went from {before[0]:,} to {after[0]:,} bytes"
+    return "it was written to during the check"
 
 
 def _archives(top: ArchiveView) -> Iterator[ArchiveView]:
@@ -145,16 +206,18 @@ def _resolved(value: str | None) -> str | None:
     return None if value is None or "${" in value else value
 
 
-def _check_plugin(
-    archive: ArchiveView, checker: Checker, findings: list[Finding]
-) -> DescriptorView:
+def _check_plugin(archive: ArchiveView, checker: Checker, budget: DecodeBudget) -> DescriptorView:
     limits = archive.limits
     descriptor = DescriptorView(archive, limits, in_source=False)
     marketing = MarketingView(archive, limits, in_source=False)
-    checker.run(ManifestView(archive, descriptor), findings)
-    checker.run(descriptor, findings)
-    checker.run(marketing, findings)
-    _check_referenced_images(archive, descriptor, marketing, checker, findings)
+    checker.run(ManifestView(archive, descriptor))
+    checker.run(descriptor)
+    checker.run(marketing)
+    refs = referenced_images(descriptor, marketing, checker.settings.image_types)
+    for ref, image_types in refs.items():
+        size = archive.size_of(ref)
+        if size is not None:  # a missing image is the descriptor rules' finding
+            _check_entry_image(archive, ref, size, image_types, checker, budget)
     return descriptor
 
 
@@ -184,60 +247,77 @@ def referenced_images(
     return {ref: tuple(image_types) for ref, image_types in found.items()}
 
 
-def _check_referenced_images(
+def _check_entry_image(
     container: Container,
-    descriptor: DescriptorView,
-    marketing: MarketingView,
+    ref: str,
+    size: int,
+    image_types: tuple[ImageType, ...],
     checker: Checker,
-    findings: list[Finding],
-    only: set[str] | None = None,
-) -> None:
-    refs = referenced_images(descriptor, marketing, checker.settings.image_types)
-    for ref, image_types in refs.items():
-        size = container.size_of(ref)
-        if size is None or (only is not None and ref not in only):
-            continue  # a missing image is the descriptor rules' finding
-        view = ImageView(
-            name=ref,
-            size=size,
-            load=functools.partial(container.read_image, ref),
-            types=image_types,
-            limits=checker.settings.limits,
-            entry=ref,
-            chain=getattr(container, "chain", ""),
-        )
-        checker.run(view, findings)
+    budget: DecodeBudget,
+    *,
+    expects_type: bool = True,
+) -> ImageView:
+    chain = getattr(container, "chain", "")
+    view = ImageView(
+        name=ref,
+        size=size,
+        load=functools.partial(container.read_image, ref),
+        types=image_types,
+        limits=checker.settings.limits,
+        entry=ref,
+        chain=chain,
+        expects_type=expects_type,
+        budget=budget,
+    )
+    checker.run(view)
+    if view.read_error is not None:
+        checker.run(FileProblem("unreadable", view.read_error, entry=ref, chain=chain))
+    return view
 
 
-def _check_obr(obr: ObrView, checker: Checker, findings: list[Finding]) -> DescriptorView | None:
-    checker.run(obr, findings)
-    checker.run(obr.obr_xml, findings)
+def _check_obr(obr: ObrView, checker: Checker, budget: DecodeBudget) -> DescriptorView | None:
+    checker.run(obr)
+    checker.run(obr.obr_xml)
     descriptor = None
     plugins = obr.root_jars
     if plugins:
         plugin = obr.archive.nested_view(plugins[0])
         if plugin is not None and plugin.readable:
-            descriptor = _check_plugin(plugin, checker, findings)
+            descriptor = _check_plugin(plugin, checker, budget)
     for name in obr.dependency_jars:
         dependency = obr.archive.nested_view(name)
         if dependency is not None and dependency.readable:
-            checker.run(ManifestView(dependency, None), findings)
+            checker.run(ManifestView(dependency, None))
     return descriptor
 
 
-def _check_source(target: Target, checker: Checker) -> FileReport:
-    result = FileReport(str(target.path), "source")
-    tree = SourceTreeView(target.path, checker.settings.limits)
+def _check_source(target: Target, checker: Checker, result: FileReport) -> None:
     limits = checker.settings.limits
+    tree = SourceTreeView(target.path, limits)
     descriptor = DescriptorView(tree, limits, in_source=True)
     marketing = MarketingView(tree, limits, in_source=True)
-    checker.run(descriptor, result.findings)
-    checker.run(marketing, result.findings)
-    _check_referenced_images(
-        tree, descriptor, marketing, checker, result.findings, _changed_images(target)
-    )
-    result.findings.sort(key=Finding.sort_key)
-    return result
+    checker.run(descriptor)
+    checker.run(marketing)
+    refs = referenced_images(descriptor, marketing, checker.settings.image_types)
+    only = _changed_images(target)
+    # Every image of the tree is checked, referenced or not (a broken unreferenced image is
+    # still broken), and so is every changed image the command line names.
+    names = set(tree.image_files()) | set(refs)
+    if only is not None:
+        names = (names & only) | only
+    budget = DecodeBudget(limits.max_decoded_pixels)
+    for name in sorted(names):
+        size = tree.size_of(name)
+        if size is None:
+            continue  # a missing referenced image is the descriptor rules' finding
+        image_types = refs.get(name, ())
+        view = _check_entry_image(
+            tree, name, size, image_types, checker, budget, expects_type=name in refs
+        )
+        if view.sha256 is not None:
+            result.assets[name] = CheckedAsset(
+                name, view.size, view.sha256, tuple(t.name for t in image_types)
+            )
 
 
 def source_images(root: Path, settings: Settings) -> dict[str, tuple[ImageType, ...]]:
@@ -261,28 +341,33 @@ def _changed_images(target: Target) -> set[str] | None:
     """
     if not target.changed or any(p.name in DESCRIPTOR_NAMES for p in target.changed):
         return None
-    root = target.path.resolve()
-    return {p.resolve().relative_to(root).as_posix() for p in target.changed}
+    root = os.path.abspath(target.path)
+    return {Path(os.path.relpath(os.path.abspath(p), root)).as_posix() for p in target.changed}
 
 
-def _check_image(target: Target, checker: Checker) -> FileReport:
-    size, sha256 = file_digest(target.path)
+def _check_image(target: Target, checker: Checker, result: FileReport) -> None:
+    limits = checker.settings.limits
     types = checker.settings.image_types
     image_type = types.get(target.image_type) if target.image_type else None
-    result = FileReport(str(target.path), "image", size, sha256, target.image_type)
+    with target.path.open("rb") as handle:
+        before = _identity(handle)
+        size = before[0]
+        # Read once: the bytes hashed are the bytes probed.
+        data = handle.read(limits.max_image_bytes + 1) if size <= limits.max_image_bytes else None
+        after = _identity(handle)
+    if data is not None:
+        size = len(data)
+        result.sha256 = hashlib.sha256(data).hexdigest()
+    else:
+        size, result.sha256 = file_digest(target.path)
+    result.size = size
     view = ImageView(
-        name=target.path.name,
+        name=display(target.path.name),
         size=size,
-        load=functools.partial(_read_file, target.path, checker.settings.limits.max_image_bytes),
+        load=lambda: data,
         types=(image_type,) if image_type else (),
-        limits=checker.settings.limits,
+        limits=limits,
     )
-    checker.run(view, result.findings)
-    result.findings.sort(key=Finding.sort_key)
-    return result
-
-
-def _read_file(path: Path, limit: int) -> bytes | None:
-    with path.open("rb") as handle:
-        data = handle.read(limit + 1)
-    return None if len(data) > limit else data
+    checker.run(view)
+    if after != before or (data is not None and len(data) != before[0]):
+        checker.run(FileProblem("changed", _change(before, after)))

@@ -343,11 +343,23 @@ class MarketplaceClient:
             image_by_type=_optional_str(links, "imageByType", "template"),
         )
 
-    def upload_artifact(self, path: Path, progress: ProgressCallback | None = None) -> UploadResult:
-        """``POST /assets/artifact``: a .jar or .obr as multipart/form-data field ``file``."""
+    def upload_artifact(
+        self,
+        path: Path,
+        progress: ProgressCallback | None = None,
+        *,
+        expected_sha256: str | None = None,
+    ) -> UploadResult:
+        """``POST /assets/artifact``: a .jar or .obr as multipart/form-data field ``file``.
+
+        With ``expected_sha256``, a file whose bytes differ is never sent complete.
+        """
         what = f"the upload of {path.name}"
         return self._upload(
-            "/assets/artifact", None, lambda: _multipart_payload(path, progress), what
+            "/assets/artifact",
+            None,
+            lambda: _multipart_payload(path, progress, expected_sha256),
+            what,
         )
 
     def upload_image(
@@ -357,10 +369,12 @@ class MarketplaceClient:
         progress: ProgressCallback | None = None,
         *,
         content_type: str | None = None,
+        expected_sha256: str | None = None,
     ) -> UploadResult:
         """``POST /assets/image/{imageType}?file=<name>``: the image bytes as the request body.
 
         ``content_type`` is one of IMAGE_CONTENT_TYPES; when None it is sniffed from the bytes.
+        With ``expected_sha256``, a file whose bytes differ is never sent complete.
         """
         if not image_type:
             raise ValueError("image_type must be the API's image type, e.g. 'logo'")
@@ -372,7 +386,7 @@ class MarketplaceClient:
         return self._upload(
             f"/assets/image/{quote(image_type, safe='')}",
             {"file": path.name},
-            lambda: _raw_payload(path, kind, progress),
+            lambda: _raw_payload(path, kind, progress, expected_sha256),
             f"the {image_type} image upload of {path.name}",
         )
 
@@ -627,25 +641,46 @@ def _file_size(path: Path) -> int:
 
 
 def _file_chunks(
-    path: Path, size: int, digest: hashlib._Hash, progress: ProgressCallback | None
+    path: Path,
+    size: int,
+    digest: hashlib._Hash,
+    progress: ProgressCallback | None,
+    expected_sha256: str | None = None,
 ) -> Generator[bytes, None, None]:
-    """The file in CHUNK_SIZE pieces; it must stay exactly ``size`` bytes (Content-Length)."""
+    """The file in CHUNK_SIZE pieces; it must stay exactly ``size`` bytes (Content-Length).
+
+    With ``expected_sha256`` (what the checks read), the last piece is held back until the
+    whole file has hashed to it: a file changed since its check is never sent complete, so
+    the server never stores bytes that were not checked.
+    """
     sent = 0
+    held: bytes | None = None
     with _open(path) as handle:
         while chunk := _read(handle, path):
             sent += len(chunk)
             if sent > size:
                 break
             digest.update(chunk)
-            yield chunk
-            # Reached after the caller has sent the chunk, so progress counts sent bytes.
-            if progress is not None:
-                progress(sent, size)
+            if held is not None:
+                yield held
+                # Reached after the caller has sent the chunk, so progress counts sent bytes.
+                if progress is not None:
+                    progress(sent - len(chunk), size)
+            held = chunk
     if sent != size:
         raise LocalFileError(
             f"{path} changed size while it was being uploaded: wait until nothing writes it, "
             "then try again."
         )
+    if expected_sha256 is not None and digest.hexdigest() != expected_sha256:
+        raise LocalFileError(
+            f"{path} changed after it was checked, so it was not uploaded: check it and "
+            "upload it again."
+        )
+    if held is not None:
+        yield held
+        if progress is not None:
+            progress(sent, size)
 
 
 def _open(path: Path) -> BinaryIO:
@@ -662,7 +697,9 @@ def _read(handle: BinaryIO, path: Path) -> bytes:
         raise LocalFileError(f"Cannot read {path} ({exc.strerror}).") from None
 
 
-def _multipart_payload(path: Path, progress: ProgressCallback | None) -> _Payload:
+def _multipart_payload(
+    path: Path, progress: ProgressCallback | None, expected_sha256: str | None = None
+) -> _Payload:
     size = _file_size(path)
     boundary = f"assetcheck-{secrets.token_hex(16)}"
     # HTML's multipart rules: quotes and line breaks in a filename are percent-escaped.
@@ -677,7 +714,7 @@ def _multipart_payload(path: Path, progress: ProgressCallback | None) -> _Payloa
 
     def chunks() -> Generator[bytes, None, None]:
         yield head
-        yield from _file_chunks(path, size, digest, progress)
+        yield from _file_chunks(path, size, digest, progress, expected_sha256)
         yield tail
 
     return _Payload(
@@ -689,13 +726,18 @@ def _multipart_payload(path: Path, progress: ProgressCallback | None) -> _Payloa
     )
 
 
-def _raw_payload(path: Path, content_type: str, progress: ProgressCallback | None) -> _Payload:
+def _raw_payload(
+    path: Path,
+    content_type: str,
+    progress: ProgressCallback | None,
+    expected_sha256: str | None = None,
+) -> _Payload:
     size = _file_size(path)
     digest = hashlib.sha256()
     return _Payload(
         content_type=content_type,
         length=size,
-        chunks=_file_chunks(path, size, digest, progress),
+        chunks=_file_chunks(path, size, digest, progress, expected_sha256),
         file_size=size,
         digest=digest,
     )

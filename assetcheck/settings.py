@@ -29,6 +29,17 @@ class Limits:
     max_entry_ratio: int = 100
     ratio_exempt_below: int = 1 * MiB
     max_nesting_depth: int = 5
+    # Inflating costs time even under the ratio limit (4,000 entries of 1 MiB zeros, each
+    # exempt, inflate 3.9 GiB from 4 MB), so a whole file, nested archives included, may inflate
+    # to at most max_file_ratio times its own size (min_inflate_budget at least, and never more
+    # than max_total_uncompressed). Real apps inflate 2-10x even counting bundled jars at every
+    # level they are read (a 300 MB jar with 200 bundled jars reads about 1.5 GB).
+    max_file_ratio: int = 100
+    min_inflate_budget: int = 64 * MiB
+    # Entries read in a file and in every archive nested in it (an archive opened twice counts
+    # twice): each costs parsing, a header read and a verify. 20 bundled jars of 99,000 entries
+    # each, every one under max_entries, would take a minute; 250,000 keeps that under 10 s.
+    max_total_entries: int = 250_000
     # Nested archives larger than this are spooled to a temporary file instead of memory.
     spool_in_memory_below: int = 32 * MiB
     # Text documents read whole: descriptors, obr.xml, manifests.
@@ -37,6 +48,9 @@ class Limits:
     # at most about 1.7 million pixels; a 16-million-pixel decode peaks near 115 MB.
     max_image_pixels: int = 16_000_000
     max_image_bytes: int = 64 * MiB
+    # Pixels decoded in all the images of one artifact or source tree: a listing's twenty-odd
+    # images hold about 30 million; a hundred 16-megapixel screenshots would take a minute.
+    max_decoded_pixels: int = 100_000_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -55,6 +69,8 @@ class Settings:
     image_type: str | None = None
     limits: Limits = field(default=DEFAULT_LIMITS)
     image_types: dict[str, ImageType] = field(default_factory=default_image_types)
+    # Findings of one code listed for one file; the rest are counted in one more finding.
+    findings_per_code: int = 50
 
     def selects(self, code: str, *, integrity: bool = False) -> bool:
         return is_selected(code, self.select, self.ignore, integrity=integrity)

@@ -143,10 +143,11 @@ def _record_upload(
 def _send(
     client: MarketplaceClient, item: UploadItem, progress: ProgressCallback | None
 ) -> UploadResult:
+    # The bytes sent must be the bytes checked: the client refuses to finish sending others.
     if item.kind == "artifact":
-        return client.upload_artifact(item.path, progress)
+        return client.upload_artifact(item.path, progress, expected_sha256=item.sha256)
     assert item.image_type is not None  # checked by the caller
-    return client.upload_image(item.path, item.image_type, progress)
+    return client.upload_image(item.path, item.image_type, progress, expected_sha256=item.sha256)
 
 
 def _failed(item: UploadItem, message: str) -> UploadOutcome:

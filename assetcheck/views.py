@@ -7,6 +7,8 @@ on bad input: what could not be read shows up in their ``issues``.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +27,9 @@ DESCRIPTOR = "atlassian-plugin.xml"
 MARKETING = "atlassian-plugin-marketing.xml"
 MANIFEST = "META-INF/MANIFEST.MF"
 OBR_XML = "obr.xml"
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".svg", ".tif", ".tiff"}
+# Folders never worth walking: version control, virtual environments, caches.
+SKIPPED_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".idea"}
 
 
 class Container(Protocol):
@@ -239,26 +244,29 @@ class SourceTreeView:
     def __init__(self, root: Path, limits: Limits) -> None:
         self.root = root
         self.limits = limits
-        self._resolved_root = root.resolve()
+        self._resolved_root = _realpath(root)
 
     def _path(self, path: str) -> Path | None:
         relative = PurePosixPath(normalise_ref(path))
         if not relative.parts or ".." in relative.parts:
             return None
         try:
-            candidate = (self.root / relative).resolve()
-            if not candidate.is_relative_to(self._resolved_root):
+            candidate = Path(os.path.realpath(self.root / relative))
+            if self._resolved_root is None or not candidate.is_relative_to(self._resolved_root):
                 return None  # a symlink or reference that leaves the tree
             # Only regular files: opening a FIFO or a device would block or never end.
             return candidate if candidate.is_file() else None
-        except (OSError, ValueError):  # a name too long, a NUL byte: no such file
+        except (OSError, ValueError, RuntimeError):  # too long, a NUL byte, a link loop
             return None
 
     def has(self, path: str) -> bool:
         return self._path(path) is not None
 
     def read(self, path: str) -> bytes | None:
-        return self._read(path, self.limits.max_document_bytes)
+        try:
+            return self._read(path, self.limits.max_document_bytes)
+        except OSError:
+            return None
 
     def size_of(self, path: str) -> int | None:
         candidate = self._path(path)
@@ -268,18 +276,51 @@ class SourceTreeView:
             return None
 
     def read_image(self, path: str) -> bytes | None:
+        """The image's bytes, None when over the limit; OSError when it cannot be read."""
         return self._read(path, self.limits.max_image_bytes)
 
     def _read(self, path: str, limit: int) -> bytes | None:
         candidate = self._path(path)
         if candidate is None:
             return None
-        try:
-            with candidate.open("rb") as handle:
-                data = handle.read(limit + 1)
-        except OSError:
-            return None
+        with candidate.open("rb") as handle:
+            data = handle.read(limit + 1)
         return None if len(data) > limit else data
+
+    def image_files(self) -> list[str]:
+        """Every image file in the tree, as a relative POSIX path, in a stable order.
+
+        Walked without recursion and without following symbolic links (a link is checked only
+        when a descriptor references it, and only if it stays inside the tree).
+        """
+        found: list[str] = []
+        stack = [self.root]
+        while stack:
+            folder = stack.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = list(listing)
+            except OSError:
+                continue
+            for item in entries:
+                try:
+                    if item.is_symlink():
+                        continue
+                    if item.is_dir(follow_symlinks=False):
+                        if item.name not in SKIPPED_DIRS:
+                            stack.append(Path(item.path))
+                    elif PurePosixPath(item.name).suffix.lower() in IMAGE_SUFFIXES:
+                        found.append(Path(item.path).relative_to(self.root).as_posix())
+                except (OSError, ValueError):
+                    continue
+        return sorted(found)
+
+
+def _realpath(path: Path) -> Path | None:
+    try:
+        return Path(os.path.realpath(path))
+    except (OSError, ValueError, RuntimeError):
+        return None
 
 
 # ---- documents ----------------------------------------------------------------------------
@@ -432,11 +473,30 @@ class ObrView:
 # ---- images --------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class DecodeBudget:
+    """Pixels that may still be decoded for one checked file (an artifact or a source tree).
+
+    A listing has about twenty images of at most a few megapixels each; a hundred referenced
+    16-megapixel screenshots would take a minute to decode.
+    """
+
+    remaining: int
+
+    def take(self, pixels: int) -> bool:
+        if pixels > self.remaining:
+            return False
+        self.remaining -= pixels
+        return True
+
+
 class ImageView:
     """One image: a file given by the user, or an entry a descriptor references.
 
     ``types`` are the image types it is checked as (several when it is referenced as several;
-    none when nobody said what it is). ``facts`` is None when the image is too large to read.
+    none when nobody said what it is). ``facts`` is None when the image is too large to read
+    or could not be read (``read_error`` says why). ``expects_type`` is False for a source
+    tree's images that nothing references: they get the type-independent checks only.
     """
 
     def __init__(
@@ -449,6 +509,8 @@ class ImageView:
         limits: Limits,
         entry: str | None = None,
         chain: str = "",
+        expects_type: bool = True,
+        budget: DecodeBudget | None = None,
     ) -> None:
         self.name = name
         self.size = size
@@ -456,13 +518,45 @@ class ImageView:
         self.limits = limits
         self.entry = entry
         self.chain = chain
+        self.expects_type = expects_type
         self._load = load
+        self._budget = budget
+        self.read_error: str | None = None
+        self.sha256: str | None = None  # of the bytes the checks read
+        self.decode_skipped = False  # the file's decode budget was spent before this image
 
     @functools.cached_property
     def facts(self) -> ImageFacts | None:
         if self.size > self.limits.max_image_bytes:
             return None
-        data = self._load()
+        try:
+            data = self._load()
+        except OSError as error:
+            self.read_error = error.strerror or str(error)
+            return None
         if data is None:
             return None
-        return probe_image(data, self.name, max_pixels=self.limits.max_image_pixels)
+        self.size = len(data)
+        self.sha256 = hashlib.sha256(data).hexdigest()
+        max_pixels = self.limits.max_image_pixels
+        if self._budget is None:
+            return probe_image(data, self.name, max_pixels=max_pixels)
+        walked = probe_image(data, self.name, max_pixels=max_pixels, decode=False)
+        pixels = walked.pixels
+        if pixels is None or walked.pixel_bomb or walked.header_error or walked.decode_error:
+            return walked  # nothing to decode, or already known to be broken
+        if not self._budget.take(pixels):
+            self.decode_skipped = True
+            return walked
+        return probe_image(data, self.name, max_pixels=max_pixels)
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    """A file (or an image in a source tree) could not be read from disk, or changed while
+    it was being checked: nothing said about it can be trusted."""
+
+    kind: str  # "unreadable" | "changed"
+    detail: str
+    entry: str | None = None
+    chain: str = ""

@@ -3,6 +3,7 @@
 from rules import (
     container,  # noqa: F401
     descriptor,  # noqa: F401
+    files,  # noqa: F401
     images,  # noqa: F401
     manifest,  # noqa: F401
     marketing,  # noqa: F401

@@ -385,11 +385,32 @@ def no_type(image: ImageView) -> Iterator[Problem]:
     ``atlassian-plugin-marketing.xml``.
     Failing: ``assetcheck check logo.png`` outside a plugin source tree.
     """
-    if not image.types:
+    if not image.types and image.expects_type:
         yield Problem(
             "no image type is known for this image, so its size, accepted formats and file "
             "size were not checked (format, extension, integrity and trailing data were)",
             hint="Give it a type: `assetcheck check --image-type TYPE FILE`, or reference it "
             "from atlassian-plugin-marketing.xml or a descriptor image param (plugin-icon, "
             "plugin-logo, ...); `assetcheck image-types` lists the types.",
+        )
+
+
+@rule("IMG023", ERROR, ImageView, integrity=True)
+def decode_budget_spent(image: ImageView) -> Iterator[Problem]:
+    """The image was not decoded: the file's images together hold more pixels than the limit.
+
+    An artifact or source tree may decode at most 100 million pixels in all (a listing's
+    twenty-odd images hold about 30 million), so a file stuffed with huge images costs
+    bounded time; the images past the limit are not verified, and so cannot pass.
+
+    Passing: a listing with a logo, a banner, three highlights and their crops, and screenshots.
+    Failing: an artifact that references a hundred 16-megapixel screenshots.
+    """
+    if image.facts is not None and image.decode_skipped:
+        limit = f"{image.limits.max_decoded_pixels:,}"
+        yield Problem(
+            f"not decoded: the images before it used up the {limit}-pixel decode limit of "
+            "this file, so its pixel data was not verified",
+            hint="Listing images are at most a few megapixels: export each at its type's "
+            "size (`assetcheck image-types`).",
         )

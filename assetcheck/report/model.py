@@ -9,6 +9,16 @@ from assetcheck.findings import Finding, Severity
 JSON_SCHEMA_VERSION = 1
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedAsset:
+    """An uploadable file inside a checked target (a source tree's image): the bytes checked."""
+
+    entry: str
+    size: int
+    sha256: str
+    image_types: tuple[str, ...]  # the types it is referenced as; () when unreferenced
+
+
 @dataclass
 class FileReport:
     path: str
@@ -20,6 +30,8 @@ class FileReport:
     # The app an artifact holds, from its descriptor (None when unknown or unresolved).
     app_key: str | None = None
     app_version: str | None = None
+    # A source tree's images, by entry, with the sha256 of the bytes the checks read.
+    assets: dict[str, CheckedAsset] = field(default_factory=dict)
 
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)
@@ -44,6 +56,8 @@ class Report:
     files: list[FileReport] = field(default_factory=list)
     # Rules that crashed: a bug in assetcheck, reported but never allowed to stop the run.
     internal_errors: list[str] = field(default_factory=list)
+    # What discovery passed over (symbolic links leaving a folder, unlistable folders).
+    notices: list[str] = field(default_factory=list)
 
     def summary(self) -> Summary:
         counts = {severity: 0 for severity in Severity}

@@ -17,6 +17,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 EXPECTED: dict[str, dict] = json.loads((SAMPLES / "expected.json").read_text())
 GOOD = sorted(p for p, e in EXPECTED.items() if not e["codes"])
 BAD = sorted(p for p, e in EXPECTED.items() if e["codes"])
+GOOD_JAR = "artifacts/good/issuehelper-1.2.0.jar"
 
 
 def sample_args(sample: str) -> list[str]:
@@ -220,3 +221,67 @@ def test_impossible_image_reference_in_a_source_tree_is_a_missing_image(
     files = source_files(**{"atlassian-plugin-marketing.xml": marketing(screenshots=[reference])})
     code, output = run("check", str(write_tree(tmp_path / "res", files)))
     assert code == 1 and "MKT002" in output
+
+
+def test_output_never_overwrites_an_input(tmp_path: Path) -> None:
+    jar = tmp_path / "x.jar"
+    jar.write_bytes((SAMPLES / GOOD_JAR).read_bytes())
+    before = jar.read_bytes()
+    for args in (["-o", str(jar), str(jar)], ["-o", str(jar), str(tmp_path)]):
+        code, output = run("check", *args)
+        assert code == 2, output
+        assert jar.read_bytes() == before
+
+
+def test_output_never_overwrites_a_file_that_is_not_a_report(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("# my notes\n")
+    code, output = run("check", "-o", str(notes), str(SAMPLES / GOOD_JAR))
+    assert code == 2 and "not an assetcheck report" in output
+    assert notes.read_text() == "# my notes\n"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_output_replaces_an_earlier_report(tmp_path: Path, fmt: str) -> None:
+    report = tmp_path / f"report.{fmt}"
+    bad = str(SAMPLES / "artifacts/bad/crc-damage.jar")
+    assert run("check", "--format", fmt, "-o", str(report), bad)[0] == 1
+    first = report.read_text()
+    assert run("check", "--format", fmt, "-o", str(report), str(SAMPLES / GOOD_JAR))[0] == 0
+    assert report.read_text() != first and "crc-damage" not in report.read_text()
+
+
+@pytest.mark.parametrize(
+    "target", ["missing-folder/report.json", "/dev/full", "/dev/null", "b\udcffad/r.json"]
+)
+def test_output_that_cannot_be_written_is_a_usage_error(tmp_path: Path, target: str) -> None:
+    output = Path(target) if target.startswith("/") else tmp_path / target
+    code, text = run("check", "--format", "json", "-o", str(output), str(SAMPLES / GOOD_JAR))
+    assert code == 2, text
+    assert "Traceback" not in text
+
+
+def test_a_failed_write_leaves_no_half_written_report(tmp_path: Path, monkeypatch) -> None:
+    import assetcheck.report.output as output_module
+
+    report = tmp_path / "report.json"
+    assert run("check", "--format", "json", "-o", str(report), str(SAMPLES / GOOD_JAR))[0] == 0
+    before = report.read_bytes()
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(output_module.os, "fsync", disk_full)
+    code, text = run("check", "--format", "json", "-o", str(report), str(SAMPLES / GOOD_JAR))
+    assert code == 2 and "No space left" in text
+    assert report.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left
+
+
+def test_a_path_that_is_not_utf8_is_reported_not_a_crash(tmp_path: Path) -> None:
+    name = os.fsdecode(b"caf\xe9.jar")
+    jar = tmp_path / name
+    jar.write_bytes((SAMPLES / "artifacts/bad/crc-damage.jar").read_bytes())
+    for fmt in ("text", "json"):
+        code, output = run("check", "--format", fmt, str(jar))
+        assert code == 1 and "xe9.jar" in output, output

@@ -106,8 +106,12 @@ def test_image_file_needs_and_uses_its_type(
 ) -> None:
     logo = tmp_path / "logo.png"
     logo.write_bytes(make_image(144, 144))
-    result = invoke(server, ledger, "upload", str(logo))
-    assert result.exit_code == 4 and "--image-type" in result.output
+    for dry_run in (["--dry-run"], []):
+        result = invoke(server, ledger, "upload", *dry_run, str(logo))
+        # Held back, never "failed", and never a pass: it was asked for and not uploaded.
+        assert result.exit_code == 1 and "--image-type" in result.output
+        assert "failed" not in result.output and "not uploaded" in result.output
+    assert server.count("POST", "/assets/image/logo") == 0
     result = invoke(server, ledger, "upload", "--image-type", "logo", str(logo))
     assert result.exit_code == 0, result.output
     assert [r["image_type"] for r in rows(ledger)] == ["logo"]
@@ -123,7 +127,8 @@ def test_files_with_findings_are_not_uploaded(server: StandInMarketplace, ledger
 def test_no_check_uploads_anyway_with_a_loud_warning(
     server: StandInMarketplace, ledger: Path
 ) -> None:
-    result = invoke(server, ledger, "upload", "--no-check", str(BAD_JAR))
+    snapshot = ROOT / "samples/artifacts/bad/manifest-snapshot-version.jar"  # MF013, readable
+    result = invoke(server, ledger, "upload", "--no-check", str(snapshot))
     assert result.exit_code == 0
     assert "WARNING: --no-check" in result.output
     assert len(rows(ledger)) == 1
@@ -317,3 +322,65 @@ def test_progress_bar_is_drawn_on_a_terminal_only(
     piped = _upload_in_subprocess(server, ledger, jar, stderr=subprocess.PIPE)
     out, err = piped.communicate(timeout=60)
     assert piped.returncode == 0 and b"MB/s" not in err + out
+
+
+def test_nothing_found_is_not_a_pass(
+    server: StandInMarketplace, ledger: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("nothing to upload here\n")
+    result = invoke(server, ledger, "upload", str(tmp_path))
+    assert result.exit_code == 2 and "nothing to upload" in result.output
+    assert server.count("POST", "/assets/artifact") == 0
+
+
+@pytest.mark.parametrize("bad", ["truncated.jar", "empty.jar"])
+def test_no_option_uploads_what_could_not_be_read(
+    server: StandInMarketplace, ledger: Path, bad: str
+) -> None:
+    jar = ROOT / "samples/artifacts/bad" / bad
+    for options in (["--ignore", "ZIP"], ["--select", "DSC"], ["--no-check"]):
+        result = invoke(server, ledger, "upload", *options, str(jar))
+        assert result.exit_code == 1, result.output
+        assert "not uploaded" in result.output
+    assert server.count("POST", "/assets/artifact") == 0 and rows(ledger) == []
+
+
+def test_a_source_image_replaced_after_its_check_is_not_uploaded(
+    server: StandInMarketplace, ledger: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = write_tree(tmp_path / "src/main/resources", source_files())
+    logo = tree / "images/logo.png"
+    real_plan = cli_upload.upload_plan
+
+    def plan_then_replace(*args, **kwargs):  # type: ignore[no-untyped-def]
+        planned = real_plan(*args, **kwargs)
+        logo.write_bytes(make_image(144, 144, mode="L"))  # swapped between check and send
+        return planned
+
+    monkeypatch.setattr(cli_upload, "upload_plan", plan_then_replace)
+    result = invoke(server, ledger, "upload", str(tree))
+    assert result.exit_code == 4, result.output
+    assert "changed after it was checked" in result.output
+    assert server.count("POST", "/assets/image/logo") in (0, 1)  # sent, never completed
+    assert [r for r in rows(ledger) if Path(r["local_path"]).name == "logo.png"] == []
+    assert not [a for a in server.assets.values() if a.logical_file_name == "logo.png"]
+
+
+def test_an_artifact_rewritten_after_its_check_is_never_stored(
+    server: StandInMarketplace, ledger: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jar = tmp_path / "app.jar"
+    jar.write_bytes(GOOD_JAR.read_bytes())
+    real_plan = cli_upload.upload_plan
+
+    def plan_then_rewrite(*args, **kwargs):  # type: ignore[no-untyped-def]
+        planned = real_plan(*args, **kwargs)
+        data = bytearray(jar.read_bytes())
+        data[100] ^= 0xFF  # same size, other bytes
+        jar.write_bytes(bytes(data))
+        return planned
+
+    monkeypatch.setattr(cli_upload, "upload_plan", plan_then_rewrite)
+    result = invoke(server, ledger, "upload", str(jar))
+    assert result.exit_code == 4 and "changed after it was checked" in result.output
+    assert rows(ledger) == [] and server.assets == {}

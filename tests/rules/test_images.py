@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from assetcheck.image_types import default_image_types
+from assetcheck.engine import check_paths
 from assetcheck.registry import all_rules
 from assetcheck.report.model import FileReport
-from assetcheck.settings import DEFAULT_LIMITS
+from assetcheck.settings import DEFAULT_LIMITS, Settings
 from assetcheck.views import ImageView
 from rules.images import _bytes, _formats
 from tests.builders import (
@@ -23,6 +24,7 @@ from tests.builders import (
     flat_image,
     make_jar,
     make_obr,
+    marketing,
     plugin_files,
     source_files,
     write_tree,
@@ -208,6 +210,18 @@ CASES: list[Case] = [
     ),
     image_case("apng", "IMG042", _apng(144, 144, 3), image_type="logo", only=True),
     image_case("no-type", "IMG050", LOGO, only=True),
+    # Eight 4000x4000 screenshots: 128 million pixels, over the 100-million decode limit.
+    jar_case(
+        "decode-limit-spent",
+        "IMG023",
+        "images/shot8.png",
+        **{
+            "atlassian-plugin-marketing.xml": marketing(
+                screenshots=[f"images/shot{i}.png" for i in range(1, 9)]
+            ),
+            **{f"images/shot{i}.png": flat_image(4000, 4000) for i in range(1, 9)},
+        },
+    ),
 ]
 
 
@@ -476,3 +490,34 @@ def test_rules_never_raise_on_damaged_images(
         if at < len(data):
             data[at] ^= mask
     _run_all(bytes(data), "x.png")
+
+
+def test_an_unreferenced_broken_image_in_a_source_tree_is_found(tmp_path: Path) -> None:
+    """Every image of a tree is checked: a truncated one that nothing references too."""
+    tree = write_tree(tmp_path / "src/main/resources", source_files())
+    new = tree / "images/new-highlight.png"
+    new.write_bytes(flat_image(1840, 900)[:-40])
+    for target in (tree, new):  # the whole tree, and the file as a pre-commit hook passes it
+        result = check_one(target)
+        found = [(f.code, f.entry) for f in result.findings]
+        assert ("IMG021", "images/new-highlight.png") in found, found
+        assert "IMG050" not in codes(result)  # no type is expected of an unreferenced image
+
+
+def test_a_tree_and_a_file_inside_it_check_the_whole_tree(tmp_path: Path) -> None:
+    tree = write_tree(tmp_path / "src/main/resources", source_files())
+    (tree / "images/banner.png").write_bytes(flat_image(1120, 548)[:-30])  # truncated
+    report = check_paths([tree, tree / "images/logo.png"], Settings())
+    [result] = report.files
+    assert ("IMG021", "images/banner.png") in [(f.code, f.entry) for f in result.findings]
+
+
+def test_a_source_tree_report_records_what_each_image_hashed_to(tmp_path: Path) -> None:
+    import hashlib
+
+    tree = write_tree(tmp_path / "src/main/resources", source_files())
+    result = check_one(tree)
+    logo = result.assets["images/logo.png"]
+    assert logo.sha256 == hashlib.sha256((tree / "images/logo.png").read_bytes()).hexdigest()
+    assert logo.image_types == ("logo",)
+    assert set(result.assets) >= {"images/banner.png", "images/pluginIcon.png"}

@@ -402,7 +402,8 @@ class _Handler(BaseHTTPRequestHandler):
         while remaining > 0:
             chunk = self.rfile.read(min(_READ_CHUNK, remaining))
             if not chunk:
-                return
+                # The client stopped before Content-Length: a real server discards the request.
+                raise ConnectionAbortedError("the request body ended before its Content-Length")
             remaining -= len(chunk)
             yield chunk
 
