@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from assetcheck.image_types import default_image_types
 from assetcheck.engine import check_paths
+from assetcheck.image_types import default_image_types
 from assetcheck.registry import all_rules
 from assetcheck.report.model import FileReport
 from assetcheck.settings import DEFAULT_LIMITS, Settings
