@@ -56,8 +56,9 @@ def entity_declarations(view: DocumentView) -> Iterator[Problem]:
     """
     for issue in _issues(view, "entities"):
         yield Problem(
-            "the DOCTYPE declares entities (expected no entity declarations: they enable "
-            "entity-expansion and external-entity attacks, and are never expanded)",
+            f"{issue.detail} (expected no entity declarations: they enable entity-expansion "
+            "and external-entity attacks; assetcheck never expands them and did not read the "
+            "document further)",
             hint="Remove the DOCTYPE and write the text out in full.",
             line=issue.line,
         )

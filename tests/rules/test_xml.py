@@ -165,3 +165,45 @@ def test_oversized_document_says_its_size_and_the_limit(tmp_path: Path) -> None:
     path.write_bytes(make_jar(**{DESCRIPTOR: big}))
     (finding,) = [f for f in check_one(path).findings if f.code == "XML005"]
     assert "too large" in finding.message and "16,777,216" in finding.message
+
+
+ENTITY_SUBSET = '<!DOCTYPE atlassian-plugin [<!ENTITY a "aaaa">]>\n'
+EVASIONS = {
+    "utf16-le-bom": ('<?xml version="1.0" encoding="UTF-16"?>\n' + ENTITY_SUBSET + BODY).encode(
+        "utf-16"
+    ),
+    "utf16-be-bom": b"\xfe\xff"
+    + ('<?xml version="1.0" encoding="UTF-16"?>\n' + ENTITY_SUBSET + BODY).encode("utf-16-be"),
+    "utf8-bom": b"\xef\xbb\xbf" + (ENTITY_SUBSET + BODY).encode(),
+    "comment-before-doctype": (
+        '<?xml version="1.0"?>\n<!-- <a> -->\n' + ENTITY_SUBSET + BODY
+    ).encode(),
+    "bracket-in-subset-comment": (
+        '<!DOCTYPE atlassian-plugin [<!-- ] --><!ENTITY a "aaaa">]>\n' + BODY
+    ).encode(),
+}
+
+
+@pytest.mark.parametrize("name", list(EVASIONS))
+def test_entity_declarations_cannot_hide_from_xml002(name: str, tmp_path: Path) -> None:
+    path = tmp_path / "app.jar"
+    path.write_bytes(make_jar(**{DESCRIPTOR: EVASIONS[name]}))
+    result = check_one(path)
+    assert family_codes(result, FAMILIES) == {"XML002"}, result.findings
+    (finding,) = [f for f in result.findings if f.code == "XML002"]
+    assert finding.entry == DESCRIPTOR and "'a'" in finding.message
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        descriptor().encode(),
+        b"\xef\xbb\xbf" + descriptor().encode(),
+        descriptor().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"),
+    ],
+    ids=["utf8", "utf8-bom", "utf16-bom"],
+)
+def test_a_descriptor_without_doctype_passes_in_any_encoding(data: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "app.jar"
+    path.write_bytes(make_jar(**{DESCRIPTOR: data}))
+    assert not family_codes(check_one(path), FAMILIES)

