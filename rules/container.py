@@ -180,12 +180,64 @@ def local_header(archive: ArchiveView) -> Iterator[Problem]:
     Different zip readers trust different headers, so the same name can resolve to different
     bytes: this is how malware scanners get bypassed.
 
-    Passing: each directory record points at a local header with the same name.
-    Failing: a record that points at garbage, or at a local header naming another file.
+    ``java.util.jar.JarInputStream`` reads the local headers as a stream and never sees the
+    directory: it trusts the local name, method, flags, CRC and sizes, and the data descriptor
+    (flag bit 3) after the data; it refuses a stored entry with a data descriptor.
+
+    Passing: each directory record points at a local header with the same name, method,
+    flags, CRC and sizes (or a data descriptor that agrees with the directory).
+    Failing: a record that points at garbage or at a local header naming another file; a local
+    header declaring other sizes or another method; a data descriptor that lies.
     """
-    for issue in _read_issues(archive, "bad-local-header", "name-mismatch"):
+    for issue in _read_issues(
+        archive, "bad-local-header", "name-mismatch", "local-mismatch", "data-descriptor"
+    ):
         yield Problem(
-            issue.detail, entry=issue.entry, hint="Rebuild the artifact with a standard tool."
+            issue.detail,
+            entry=issue.entry,
+            hint="Rebuild the artifact with `jar` or your build tool; zip readers that trust "
+            "the local headers (JarInputStream) read something else.",
+        )
+
+
+@rule("ZIP016", ERROR, ArchiveView, integrity=True)
+def directory_count(archive: ArchiveView) -> Iterator[Problem]:
+    """The end-of-central-directory record disagrees with the central directory it ends.
+
+    assetcheck reads every record in the directory's declared size, as the JDK and Python's
+    zipfile do; readers that trust the count instead miss the records hidden behind it (a
+    second ``atlassian-plugin.xml``, a traversal name).
+
+    Passing: the end record (or ZIP64 end record) counts exactly the records the directory
+    holds, and the directory's size ends at its last record.
+    Failing: an end record counting 2 entries before a directory of 4.
+    """
+    for issue in _issues(archive, "directory-count", "directory-size"):
+        yield Problem(
+            f"{issue.detail} (expected them to agree)",
+            hint="No build tool writes this; rebuild the artifact and treat this file as hostile.",
+        )
+
+
+@rule("ZIP017", ERROR, ArchiveView, integrity=True)
+def hidden_local_headers(archive: ArchiveView) -> Iterator[Problem]:
+    """A local file header that the central directory does not account for.
+
+    Streaming readers (``JarInputStream`` reads from byte 0) see entries that directory
+    readers do not: a second archive glued in front of the real one, or an entry slipped into
+    the gaps between entries' data or before the directory.
+
+    Passing: every local header belongs to a directory record.
+    Failing: ``evil.zip`` concatenated in front of ``app.jar``; a local header between two
+    entries that no record points at.
+    """
+    for issue in _issues(archive, "hidden-local-header"):
+        yield Problem(
+            f"{issue.detail} (expected every local header to have a directory record): "
+            "streaming readers see an entry that directory readers do not",
+            entry=issue.entry,
+            hint="Upload the plain jar your build produced, without other archives or data "
+            "glued in; treat this file as hostile.",
         )
 
 
@@ -233,10 +285,11 @@ def case_duplicate_names(archive: ArchiveView) -> Iterator[Problem]:
             )
 
 
-def _unsafe_reason(name: str) -> str | None:
+def _unsafe_reason(name: str, raw: bytes | None = None) -> str | None:
     if _CONTROL.search(name):
         return "contains control characters"
-    if "\\" in name:
+    # A name that is not UTF-8 shows its bad bytes escaped ("\\xe9"): judge the real bytes.
+    if "\\" in name and (raw is None or b"\\" in raw):
         return "contains a backslash"
     if name.startswith("/"):
         return "is an absolute path"
@@ -257,13 +310,65 @@ def unsafe_names(archive: ArchiveView) -> Iterator[Problem]:
     Failing: ``../../etc/cron.d/x``, ``/tmp/x``, ``C:\\x``, ``images\\logo.png``.
     """
     for entry in archive.entries:
-        reason = _unsafe_reason(entry.name)
+        reason = _unsafe_reason(entry.name, entry.raw_name or None)
         if reason:
             yield Problem(
                 f"unsafe entry name: it {reason}",
-                entry=entry.name.encode("unicode_escape").decode("ascii"),
+                entry=_escaped(entry.name),
                 hint="Use relative paths with forward slashes only.",
             )
+        if entry.unicode_path is not None and entry.unicode_path != entry.name:
+            reason = _unsafe_reason(entry.unicode_path)
+            if reason:
+                yield Problem(
+                    "unsafe entry name in the Unicode Path extra field (0x7075): "
+                    f"{_escaped(entry.unicode_path)!r} {reason}",
+                    entry=_escaped(entry.name),
+                    hint="Use relative paths with forward slashes only, and no Unicode Path "
+                    "extra field that names another file.",
+                )
+
+
+def _escaped(name: str) -> str:
+    return name.encode("unicode_escape").decode("ascii")
+
+
+@rule("ZIP025", ERROR, ArchiveView, integrity=True)
+def name_encoding(archive: ArchiveView) -> Iterator[Problem]:
+    """An entry name that is not valid UTF-8.
+
+    The JDK reads jar entry names as UTF-8 (whether or not the 0x800 flag says so) and refuses
+    the whole jar when one is not: ``ZipException: invalid CEN header (bad entry name)``. The
+    name is shown with its bad bytes escaped (``\\xff``).
+
+    Passing: ``images/logo.png``, ``i18n/café.properties`` (UTF-8).
+    Failing: a name written in cp437 or Latin-1 by an old archiver (``caf\\x82.txt``).
+    """
+    for issue in _issues(archive, "bad-name-encoding"):
+        yield Problem(
+            f"{issue.detail}; expected a UTF-8 name",
+            entry=issue.entry,
+            hint="Rename the file to an ASCII or UTF-8 name and rebuild with `jar` or your "
+            "build tool.",
+        )
+
+
+@rule("ZIP026", ERROR, ArchiveView, integrity=True)
+def unicode_path_name(archive: ArchiveView) -> Iterator[Problem]:
+    """An entry's Unicode Path extra field (0x7075) names another file than the entry.
+
+    Readers that honour the field (Info-ZIP ``unzip``, 7-Zip, Python's zipfile) extract the
+    field's name; the JDK uses the header's: the same entry becomes two different files.
+
+    Passing: no Unicode Path field, or one holding the entry's own name.
+    Failing: an entry ``readme.txt`` whose Unicode Path field says ``../../.bashrc``.
+    """
+    for issue in _issues(archive, "unicode-path"):
+        yield Problem(
+            f"{issue.detail} (expected the field to hold the entry's own name)",
+            entry=_escaped(issue.entry or ""),
+            hint="Rebuild the artifact with `jar` or your build tool, which write no such field.",
+        )
 
 
 @rule("ZIP023", ERROR, ArchiveView)
@@ -300,10 +405,13 @@ def overlapping_entries(archive: ArchiveView) -> Iterator[Problem]:
 
 @rule("ZIP030", ERROR, ArchiveView, integrity=True)
 def too_many_entries(archive: ArchiveView) -> Iterator[Problem]:
-    """The archive has more entries than the limit (default 100,000); it is not read further.
+    """Too many entries in one archive, or in a file and all archives nested in it.
 
-    Passing: a large app with 40,000 entries.
-    Failing: an archive with 150,000 entries.
+    The defaults are 100,000 in one archive and 250,000 in all; the archive where a limit is
+    reached is not read further.
+
+    Passing: a large app with 40,000 entries and 200 bundled jars.
+    Failing: an archive with 150,000 entries; 20 bundled jars of 99,000 entries each.
     """
     for issue in _issues(archive, "too-many-entries"):
         yield Problem(
@@ -315,12 +423,15 @@ def too_many_entries(archive: ArchiveView) -> Iterator[Problem]:
 
 @rule("ZIP031", ERROR, ArchiveView, integrity=True)
 def total_size(archive: ArchiveView) -> Iterator[Problem]:
-    """The uncompressed total exceeds the limit (default 4 GiB, nested archives included).
+    """The uncompressed total exceeds the limit, nested archives included.
 
-    Inflating stops at the limit, so a bomb costs bounded time and memory.
+    The limit is 100 times the file's size, at least 64 MiB and at most 4 GiB (defaults).
+    Inflating stops at the limit, so a bomb costs bounded time and memory, even one made of
+    many entries each too small for the ratio limit (``ZIP032``).
 
     Passing: a 300 MB app that inflates to 1 GB.
-    Failing: an archive whose entries inflate to many gigabytes.
+    Failing: an archive whose entries inflate to many gigabytes; 4,000 entries of 1 MiB
+    inflating from 4 MB in all.
     """
     for issue in (*_issues(archive, "total-size"), *_read_issues(archive, "total-size")):
         yield Problem(

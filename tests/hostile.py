@@ -6,10 +6,13 @@ Each returns the archive's bytes; they are built in code so no test depends on s
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from tests.builders import FIXED_TIME, make_jar, make_zip
 
@@ -154,10 +157,10 @@ def central_field(data: bytes, name: str, field: str, value: int) -> bytes:
         if data[position + 46 : position + 46 + name_len] == encoded:
             patched = bytearray(data)
             struct.pack_into(sizes[field], patched, position + offsets[field], value)
-            if field in ("flags", "method"):
+            if field != "attr":
                 # Keep the local header in step so only the intended property changes.
                 local = _local_offset(data, position)
-                struct.pack_into("<H", patched, local + offsets[field] - 2, value)
+                struct.pack_into(sizes[field], patched, local + offsets[field] - 2, value)
             return bytes(patched)
         position += 46 + name_len + extra_len + comment_len
 
@@ -196,3 +199,265 @@ def corrupt_data(data: bytes, name: str, garbage: bytes = b"\xff\xff\xff\xff") -
             return data[:start] + garbage + data[start + len(garbage) :]
         csize = struct.unpack_from("<L", data, position + 18)[0]
         position = start + csize
+
+
+# ---- raw archives: every header field under the test's control ---------------------------
+
+
+@dataclass
+class Raw:
+    """One entry of ``raw_zip``. ``local``/``central`` override fields of that header only
+    (``crc``, ``csize``, ``usize``, ``method``, ``flags``, ``name``); ``descriptor`` is written
+    after the data (see ``descriptor``); ``listed=False`` leaves it out of the directory."""
+
+    name: bytes
+    data: bytes = b"x"
+    method: int = 8
+    flags: int = 0
+    local: dict[str, int | bytes] = dc_field(default_factory=dict)
+    central: dict[str, int | bytes] = dc_field(default_factory=dict)
+    local_extra: bytes = b""
+    central_extra: bytes = b""
+    descriptor: bytes = b""
+    listed: bool = True
+    after: bytes = b""  # bytes written after this entry (a gap before the next one)
+    compressed: bytes | None = None  # precompressed data (skips compressing ``data`` again)
+
+
+def deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def descriptor(crc: int, csize: int, usize: int, *, signature: bool = True, zip64: bool = False):
+    """A data descriptor (after an entry's data when flag bit 3 is set)."""
+    sizes = struct.pack("<2Q" if zip64 else "<2L", csize, usize)
+    return (b"PK\x07\x08" if signature else b"") + struct.pack("<L", crc) + sizes
+
+
+def raw_zip(
+    entries: list[Raw],
+    *,
+    prefix: bytes = b"",
+    count: int | None = None,
+    cd_size_delta: int = 0,
+    comment: bytes = b"",
+) -> bytes:
+    """A zip written field by field. ``count`` overrides the EOCD entry count; offsets are
+    relative to the end of ``prefix`` (as when data is prepended to a finished archive)."""
+    body = bytearray()
+    records: list[bytes] = []
+    for entry in entries:
+        packed = entry.compressed
+        if packed is None:
+            packed = deflate(entry.data) if entry.method == 8 else entry.data
+        crc = zlib.crc32(entry.data)
+        values: dict[str, int | bytes] = {
+            "name": entry.name,
+            "method": entry.method,
+            "flags": entry.flags,
+            "crc": crc,
+            "csize": len(packed),
+            "usize": len(entry.data),
+        }
+        local = {**values, **entry.local}
+        central = {**values, **entry.central}
+        offset = len(body)
+        body += _raw_local(local, entry.local_extra) + packed + entry.descriptor + entry.after
+        if entry.listed:
+            records.append(_raw_central(central, entry.central_extra, offset))
+    directory = b"".join(records)
+    total = len(records) if count is None else count
+    eocd = EOCD.pack(
+        b"PK\x05\x06",
+        0,
+        0,
+        total,
+        total,
+        len(directory) + cd_size_delta,
+        len(body),
+        len(comment),
+    )
+    return prefix + bytes(body) + directory + eocd + comment
+
+
+def _raw_local(values: Mapping[str, int | bytes], extra: bytes) -> bytes:
+    name = values["name"]
+    assert isinstance(name, bytes)
+    fields = [values[k] for k in ("flags", "method", "crc", "csize", "usize")]
+    flags, method, crc, csize, usize = (int(v) for v in fields)  # type: ignore[call-overload]
+    return (
+        LOCAL.pack(
+            b"PK\x03\x04",
+            20,
+            flags,
+            method,
+            DOS_TIME,
+            DOS_DATE,
+            crc,
+            csize,
+            usize,
+            len(name),
+            len(extra),
+        )
+        + name
+        + extra
+    )
+
+
+def _raw_central(values: Mapping[str, int | bytes], extra: bytes, offset: int) -> bytes:
+    name = values["name"]
+    assert isinstance(name, bytes)
+    fields = [values[k] for k in ("flags", "method", "crc", "csize", "usize")]
+    flags, method, crc, csize, usize = (int(v) for v in fields)  # type: ignore[call-overload]
+    return (
+        CENTRAL.pack(
+            b"PK\x01\x02",
+            0x0314,
+            20,
+            flags,
+            method,
+            DOS_TIME,
+            DOS_DATE,
+            crc,
+            csize,
+            usize,
+            len(name),
+            len(extra),
+            0,
+            0,
+            0,
+            0o644 << 16,
+            offset,
+        )
+        + name
+        + extra
+    )
+
+
+def unicode_path_extra(header_name: bytes, unicode_name: str, *, crc: int | None = None) -> bytes:
+    """An Info-ZIP Unicode Path extra field (0x7075): version 1, CRC-32 of the header name."""
+    body = struct.pack("<BL", 1, zlib.crc32(header_name) if crc is None else crc)
+    body += unicode_name.encode()
+    return struct.pack("<2H", 0x7075, len(body)) + body
+
+
+RAW_MANIFEST = Raw(b"META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\r\n")
+
+
+def hidden_records() -> bytes:
+    """The EOCD counts 2 records; the directory holds 4: a second descriptor and a traversal
+    name hide behind the count (the JDK and Python's zipfile still see them)."""
+    return raw_zip(
+        [
+            RAW_MANIFEST,
+            Raw(b"atlassian-plugin.xml", b"<atlassian-plugin key='a'/>"),
+            Raw(b"atlassian-plugin.xml", b"<atlassian-plugin key='evil'/>"),
+            Raw(b"../../tmp/evil.sh", b"#!/bin/sh\n"),
+        ],
+        count=2,
+    )
+
+
+def concatenated() -> bytes:
+    """A complete zip glued in front of the real one: a streaming reader (JarInputStream reads
+    from byte 0) sees the first archive's descriptor, a directory reader the second's."""
+    first = raw_zip([RAW_MANIFEST, Raw(b"atlassian-plugin.xml", b"<atlassian-plugin key='evil'/>")])
+    second = raw_zip([RAW_MANIFEST, Raw(b"atlassian-plugin.xml", b"<atlassian-plugin key='a'/>")])
+    return first + second
+
+
+def ratio_exempt_flood(count: int = 4000, size: int = 1024 * 1024) -> bytes:
+    """``count`` entries of ``size`` zero bytes, each just under the ratio exemption (1 MiB
+    from about 1 KB): 3.9 GiB from 4 MB, under the 4 GiB total."""
+    zeros = b"\0" * size
+    packed = deflate(zeros)
+    entries = [RAW_MANIFEST] + [
+        Raw(f"z/{i}.bin".encode(), zeros, compressed=packed) for i in range(count)
+    ]
+    return raw_zip(entries)
+
+
+def nested_entry_flood(jars: int = 20, entries: int = 99_000) -> bytes:
+    """``jars`` bundled jars of ``entries`` empty entries each: every one under the
+    per-archive limit, millions in all."""
+    inner = many_entries(entries)
+    packed = deflate(inner)
+    return raw_zip(
+        [RAW_MANIFEST]
+        + [Raw(f"META-INF/lib/l{i}.jar".encode(), inner, compressed=packed) for i in range(jars)]
+    )
+
+
+def local_disagrees(**local: int) -> bytes:
+    """``data.txt``'s local header declares other values (``csize``, ``method``...) than its
+    directory record."""
+    return raw_zip([RAW_MANIFEST, Raw(b"data.txt", b"payload " * 50, local=dict(local))])
+
+
+def with_descriptor(
+    data: bytes = b"payload " * 50,
+    *,
+    method: int = 8,
+    lie: Mapping[str, int] | None = None,
+    signature: bool = True,
+    zip64: bool = False,
+) -> bytes:
+    """``data.txt`` streamed: flag bit 3, zeros in the local header, a data descriptor after
+    the data (holding ``lie``'s values where given)."""
+    packed = deflate(data) if method == 8 else data
+    values = {"crc": zlib.crc32(data), "csize": len(packed), "usize": len(data), **(lie or {})}
+    entry = Raw(
+        b"data.txt",
+        data,
+        method=method,
+        flags=0x8,
+        local={"crc": 0, "csize": 0, "usize": 0},
+        descriptor=descriptor(
+            values["crc"], values["csize"], values["usize"], signature=signature, zip64=zip64
+        ),
+        local_extra=struct.pack("<2H2Q", 1, 16, 0, 0) if zip64 else b"",
+    )
+    return raw_zip([RAW_MANIFEST, entry])
+
+
+def bad_utf8_name(flags: int = 0) -> bytes:
+    """An entry named in Latin-1 (``café.txt`` with 0xE9): not valid UTF-8."""
+    return raw_zip([RAW_MANIFEST, Raw(b"caf\xe9.txt", b"x", flags=flags)])
+
+
+def unicode_path(header_name: str, unicode_name: str, *, crc: int | None = None) -> bytes:
+    """An entry whose Unicode Path extra field (0x7075) names ``unicode_name``."""
+    raw = header_name.encode()
+    extra = unicode_path_extra(raw, unicode_name, crc=crc)
+    return raw_zip([RAW_MANIFEST, Raw(raw, b"x", central_extra=extra, local_extra=extra)])
+
+
+def unlisted_entry(where: str) -> bytes:
+    """A local header and data no directory record points at: ``between`` two entries, or
+    ``last`` (just before the directory)."""
+    hidden = Raw(b"atlassian-plugin.xml", b"<atlassian-plugin key='evil'/>", listed=False)
+    other = Raw(b"data.txt", b"payload")
+    entries = [RAW_MANIFEST, hidden, other] if where == "between" else [RAW_MANIFEST, other, hidden]
+    return raw_zip(entries)
+
+
+def large_real_app(jars: int = 200, jar_entries: int = 500, entries: int = 40_000) -> bytes:
+    """Not hostile: the shape of a big real app (``entries`` entries, ``jars`` of them bundled
+    jars of ``jar_entries`` entries each), with text-like data compressing about 3:1. The
+    limits must never trip on it."""
+    rng = random.Random(7)
+    words = [bytes(rng.choices(range(97, 123), k=rng.randint(2, 12))) for _ in range(4000)]
+    blobs = [b" ".join(rng.choices(words, k=170)) for _ in range(40)]
+    packed = [deflate(blob) for blob in blobs]
+
+    def entry(name: str, i: int) -> Raw:
+        return Raw(name.encode(), blobs[i % 40], compressed=packed[i % 40])
+
+    inner = raw_zip([RAW_MANIFEST] + [entry(f"lib/C{i}.class", i) for i in range(jar_entries)])
+    inner_packed = deflate(inner)
+    outer = [RAW_MANIFEST] + [
+        Raw(f"META-INF/lib/l{i}.jar".encode(), inner, compressed=inner_packed) for i in range(jars)
+    ]
+    outer += [entry(f"com/acme/C{i}.class", i) for i in range(entries - len(outer))]
+    return raw_zip(outer)

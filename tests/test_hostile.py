@@ -58,6 +58,10 @@ def _hostile_files() -> dict[str, tuple[bytes, str]]:
         ),
         "crc.jar": (hostile.damage(stored, b"payloadpayload", b"payloadPAYLOAD"), "ZIP010"),
         "truncated.jar": (make_jar()[:-200], "ZIP003"),
+        "hidden-records.jar": (hostile.hidden_records(), "ZIP016"),
+        "concatenated.jar": (hostile.concatenated(), "ZIP017"),
+        "ratio-exempt-flood.jar": (hostile.ratio_exempt_flood(4000), "ZIP031"),
+        "nested-entry-flood.jar": (hostile.nested_entry_flood(20, 99_000), "ZIP030"),
     }
 
 
@@ -71,6 +75,10 @@ NAMES = [
     "external-entity.jar",
     "crc.jar",
     "truncated.jar",
+    "hidden-records.jar",
+    "concatenated.jar",
+    "ratio-exempt-flood.jar",
+    "nested-entry-flood.jar",
 ]
 
 
@@ -124,3 +132,23 @@ def test_descriptor_params_survive_in_hostile_neighbourhood(tmp_path: Path) -> N
     report = check_paths([jar], Settings())
     found = {(f.code, f.entry) for f in report.files[0].findings}
     assert ("ZIP032", "META-INF/lib/bomb.jar!/zeros.bin") in found
+
+
+def test_records_hidden_behind_the_count_are_checked(
+    hostile_dir: tuple[Path, dict[str, str]],
+) -> None:
+    """Every record the directory holds is an entry: the second descriptor and the traversal
+    name that a low end-record count hides are found by the rules that look for them."""
+    folder, _ = hostile_dir
+    verdict = measured_check(folder / "hidden-records.jar")
+    assert {"ZIP016", "ZIP020", "ZIP022"} <= set(verdict["codes"]), verdict
+
+
+def test_large_real_app_passes_the_limits(tmp_path: Path) -> None:
+    """40,000 entries, 200 of them bundled jars of 500 entries: no limit trips, in bounds."""
+    path = tmp_path / "big.jar"
+    path.write_bytes(hostile.large_real_app())
+    verdict = measured_check(path)
+    assert not [code for code in verdict["codes"] if code.startswith("ZIP")], verdict
+    assert verdict["seconds"] < SECONDS, verdict
+    assert verdict["peak_mb"] < PEAK_MB, verdict

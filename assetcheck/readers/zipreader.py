@@ -25,6 +25,8 @@ CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
 CENTRAL_SIG = b"PK\x01\x02"
 LOCAL = struct.Struct("<4s2B4HL2L2H")
 LOCAL_SIG = b"PK\x03\x04"
+DESCRIPTOR_SIG = b"PK\x07\x08"
+UNICODE_PATH = 0x7075
 MAX_COMMENT = 0xFFFF
 CHUNK = 64 * 1024
 
@@ -48,6 +50,9 @@ class ZipEntry:
     create_system: int
     external_attr: int
     name_length: int
+    raw_name: bytes = b""
+    # The name in an Info-ZIP Unicode Path extra field (0x7075), when there is one.
+    unicode_path: str | None = None
 
     @property
     def is_dir(self) -> bool:
@@ -74,16 +79,54 @@ class ZipIssue:
 
 @dataclass(slots=True)
 class Budget:
-    """Bytes that may still be inflated, shared by a file and every archive nested in it."""
+    """Bytes that may still be inflated and entries that may still be read, shared by a file
+    and every archive nested in it.
+
+    ``remaining`` starts at the absolute cap; the first (outermost) archive opened with the
+    budget ties it to its file's size (``fit``), and sets the entry budget.
+    """
 
     remaining: int
     exhausted: bool = False
+    limit: int | None = None  # the byte limit in force, once fitted
+    file_size: int = 0
+    entries_remaining: int | None = None
+    entries_limit: int = 0
+    entries_exhausted: bool = False
+
+    def fit(self, file_size: int, limits: Limits) -> None:
+        if self.limit is not None:
+            return
+        by_size = max(limits.min_inflate_budget, file_size * limits.max_file_ratio)
+        self.limit = min(self.remaining, limits.max_total_uncompressed, by_size)
+        self.remaining = self.limit
+        self.file_size = file_size
+        self.entries_limit = limits.max_total_entries
+        self.entries_remaining = limits.max_total_entries
 
     def take(self, amount: int) -> bool:
         self.remaining -= amount
         if self.remaining < 0:
             self.exhausted = True
         return not self.exhausted
+
+    def take_entry(self) -> bool:
+        if self.entries_remaining is None:
+            return True
+        self.entries_remaining -= 1
+        if self.entries_remaining < 0:
+            self.entries_exhausted = True
+        return not self.entries_exhausted
+
+    def describe(self, limits: Limits) -> str:
+        """Why the byte limit is what it is, for messages."""
+        limit = self.limit if self.limit is not None else self.remaining
+        if limit >= limits.max_total_uncompressed:
+            return f"the limit is {limit:,}"
+        return (
+            f"the limit for a {self.file_size:,}-byte file is {limit:,}: "
+            f"{limits.max_file_ratio}x its size, at least {limits.min_inflate_budget:,}"
+        )
 
 
 class EntryError(Exception):
@@ -107,7 +150,10 @@ class ZipArchive:
     issues: list[ZipIssue] = field(default_factory=list)
     prepended: int = 0
     readable: bool = False
+    cd_start: int = 0
     _failed: dict[int, ZipIssue] = field(default_factory=dict)
+    # Where each entry's data starts, from its local header (read once, when opening).
+    _data_starts: dict[int, int] = field(default_factory=dict)
 
     # ---- opening -------------------------------------------------------------------------
 
@@ -115,6 +161,7 @@ class ZipArchive:
     def open(cls, fileobj: BinaryIO, limits: Limits, budget: Budget) -> ZipArchive:
         fileobj.seek(0, 2)
         archive = cls(fileobj, fileobj.tell(), limits, budget)
+        budget.fit(archive.file_size, limits)
         try:
             archive._read_directory()
         except EntryError as error:
@@ -143,12 +190,31 @@ class ZipArchive:
                 )
             raise EntryError("not-zip", "no zip structure found (no end-of-central-directory)")
         eocd_offset = tail_start + eocd_pos
-        (_, disk, cd_disk, _, count, cd_size, cd_offset, _) = EOCD.unpack_from(tail, eocd_pos)
+        fields = EOCD.unpack_from(tail, eocd_pos)
+        (_, disk, cd_disk, disk_count, count, cd_size, cd_offset, _) = fields
         cd_end = eocd_offset
+        record = "end-of-central-directory record"
         if disk != 0 or cd_disk != 0:
             raise EntryError("multi-disk", "a split (multi-disk) archive cannot be read")
         if count == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
-            count, cd_size, cd_offset, cd_end = self._read_zip64(eocd_offset)
+            counts32 = (disk_count, count)
+            count, disk_count, cd_size, cd_offset, cd_end = self._read_zip64(eocd_offset)
+            record = "ZIP64 end-of-central-directory record"
+            for value in counts32:
+                if value not in (0xFFFF, count):
+                    self._issue(
+                        "directory-count",
+                        None,
+                        f"the end-of-central-directory record counts {value:,} entries but "
+                        f"the ZIP64 record counts {count:,}",
+                    )
+                    break
+        if disk_count != count:
+            self._issue(
+                "directory-count",
+                None,
+                f"the {record} counts {disk_count:,} entries on this disk but {count:,} in all",
+            )
         cd_start = cd_end - cd_size
         if cd_start < 0 or cd_size < 0:
             raise EntryError(
@@ -168,12 +234,23 @@ class ZipArchive:
                 f"{count:,} entries; the limit is {self.limits.max_entries:,}",
             )
             return
+        if self.budget.entries_exhausted:
+            self._issue("too-many-entries", None, self._entry_budget_detail("not read"))
+            return
+        self.cd_start = cd_start
         directory = self._read_at(cd_start, cd_size)
-        self._parse_central(directory, count)
+        if not self._parse_central(directory, count, record):
+            return
         self.readable = True
         self._check_layout()
 
-    def _read_zip64(self, eocd_offset: int) -> tuple[int, int, int, int]:
+    def _entry_budget_detail(self, what: str) -> str:
+        return (
+            f"{what}: the file and the archives nested in it hold more than "
+            f"{self.budget.entries_limit:,} entries, the limit across all of them"
+        )
+
+    def _read_zip64(self, eocd_offset: int) -> tuple[int, int, int, int, int]:
         locator_offset = eocd_offset - ZIP64_LOCATOR.size
         locator = self._read_at(max(locator_offset, 0), ZIP64_LOCATOR.size)
         if (
@@ -190,21 +267,46 @@ class ZipArchive:
         if record_pos < 0 or len(record) < ZIP64_EOCD.size or record[:4] != ZIP64_EOCD_SIG:
             raise EntryError("truncated", "the ZIP64 end-of-central-directory record is missing")
         fields = ZIP64_EOCD.unpack(record)
-        count, cd_size, cd_offset = fields[7], fields[8], fields[9]
+        if fields[4] != 0 or fields[5] != 0:
+            raise EntryError("multi-disk", "a split (multi-disk) archive cannot be read")
+        disk_count, count, cd_size, cd_offset = fields[6], fields[7], fields[8], fields[9]
         del record_offset
-        return count, cd_size, cd_offset, record_pos
+        return count, disk_count, cd_size, cd_offset, record_pos
 
-    def _parse_central(self, directory: bytes, count: int) -> None:
+    def _parse_central(self, directory: bytes, count: int, record: str) -> bool:
+        """Parse records until the directory's size is consumed, whatever the count says
+        (the JDK and Python's zipfile read by size: a record hidden behind a low count is still
+        an entry to them). False when the archive must not be read further."""
         pos = 0
         end = len(directory)
-        for index in range(count):
+        index = 0
+        while pos < end:
             if pos + CENTRAL.size > end or directory[pos : pos + 4] != CENTRAL_SIG:
+                if index == 0:
+                    self._issue(
+                        "bad-central-directory",
+                        None,
+                        f"central directory record 1 of {count:,} is damaged",
+                    )
+                else:
+                    self._issue(
+                        "directory-size",
+                        None,
+                        f"the {record} gives the central directory {end:,} bytes, but its "
+                        f"{index:,} records end after {pos:,} (the rest is not a record)",
+                    )
+                break
+            if index >= self.limits.max_entries:
                 self._issue(
-                    "bad-central-directory",
+                    "too-many-entries",
                     None,
-                    f"central directory record {index + 1} of {count} is damaged",
+                    f"more than {self.limits.max_entries:,} entries (the end record counts "
+                    f"{count:,}); the limit is {self.limits.max_entries:,}",
                 )
-                return
+                return False
+            if not self.budget.take_entry():
+                self._issue("too-many-entries", None, self._entry_budget_detail("reading stopped"))
+                return False
             fields = CENTRAL.unpack_from(directory, pos)
             (_, _, create_system, _, _, flags, method, _, _, crc, csize, usize) = fields[:12]
             name_len, extra_len, comment_len = fields[12], fields[13], fields[14]
@@ -214,11 +316,19 @@ class ZipArchive:
             record_end = extra_start + extra_len + comment_len
             if record_end > end:
                 self._issue("bad-central-directory", None, "the central directory is truncated")
-                return
+                break
             raw_name = directory[name_start:extra_start]
             extra = directory[extra_start : extra_start + extra_len]
             usize, csize, offset = _apply_zip64_extra(extra, usize, csize, offset)
-            name = _decode_name(raw_name, flags)
+            name, valid = _decode_name(raw_name)
+            if not valid:
+                self._issue(
+                    "bad-name-encoding",
+                    name,
+                    "the entry name is not valid UTF-8 (the JDK refuses the whole jar: "
+                    "'invalid CEN header (bad entry name)')",
+                )
+            unicode_path = self._unicode_path(name, raw_name, extra)
             self.entries.append(
                 ZipEntry(
                     index=index,
@@ -232,17 +342,69 @@ class ZipArchive:
                     create_system=create_system,
                     external_attr=external_attr,
                     name_length=name_len,
+                    raw_name=raw_name,
+                    unicode_path=unicode_path,
                 )
             )
             pos = record_end
+            index += 1
+        if index != count:
+            self._issue(
+                "directory-count",
+                None,
+                f"the {record} counts {count:,} entries but the central directory holds "
+                f"{index:,} records",
+            )
+        return True
+
+    def _unicode_path(self, name: str, raw_name: bytes, extra: bytes) -> str | None:
+        """The name in a Unicode Path extra field; a differing one is recorded as an issue."""
+        body = _extra_field(extra, UNICODE_PATH)
+        if body is None:
+            return None
+        if len(body) < 5 or body[0] != 1:
+            self._issue("unicode-path", name, "its Unicode Path extra field (0x7075) is malformed")
+            return None
+        name_crc = struct.unpack_from("<L", body, 1)[0]
+        try:
+            unicode_name = body[5:].decode("utf-8")
+        except UnicodeDecodeError:
+            unicode_name = body[5:].decode("utf-8", "backslashreplace")
+            self._issue(
+                "unicode-path",
+                name,
+                f"its Unicode Path extra field (0x7075) holds {unicode_name!r}, which is not "
+                "valid UTF-8",
+            )
+            return unicode_name
+        if unicode_name != name:
+            stale = (
+                ""
+                if name_crc == zlib.crc32(raw_name)
+                else (
+                    " (its CRC-32 does not match the header name: some readers ignore it, "
+                    "others do not)"
+                )
+            )
+            self._issue(
+                "unicode-path",
+                name,
+                f"its Unicode Path extra field (0x7075) names {unicode_name!r}: readers that "
+                f"honour the field extract a different file{stale}",
+            )
+        return unicode_name
 
     def _check_layout(self) -> None:
-        """Prepended data, overlapping entries and declared sizes: all from the directory."""
+        """Local headers against the directory, bytes no entry accounts for, overlapping
+        entries and declared sizes. One pass over the entries in file order: a header read per
+        entry, and a scan of the gaps between them (together never more than the file)."""
         if not self.entries:
             return
         ordered = sorted(self.entries, key=lambda e: e.header_offset)
         first = ordered[0].header_offset
-        if first > 0:
+        scanner = _GapScanner(self)
+        scanner.scan(0, min(first, self.cd_start))
+        if first > 0 and not scanner.found:
             self._issue("prepended", None, f"{first:,} bytes of data before the first entry")
         previous_end = -1
         previous: ZipEntry | None = None
@@ -250,11 +412,13 @@ class ZipArchive:
             if previous is not None and entry.header_offset < previous_end:
                 self._issue("overlap", entry.name, f"its data overlaps {previous.name!r}")
             else:
+                if previous is not None:
+                    scanner.scan(previous_end, entry.header_offset)
                 previous = entry
-            previous_end = max(
-                previous_end,
-                entry.header_offset + LOCAL.size + entry.name_length + entry.compressed_size,
-            )
+            entry_end = self._check_local(entry)
+            previous_end = max(previous_end, entry_end)
+        scanner.scan(previous_end, self.cd_start)
+        scanner.finish()
         declared = sum(e.file_size for e in self.entries)
         if declared > self.limits.max_total_uncompressed:
             self._issue(
@@ -263,6 +427,102 @@ class ZipArchive:
                 f"entries declare {declared:,} bytes uncompressed; the limit is "
                 f"{self.limits.max_total_uncompressed:,}",
             )
+
+    def _check_local(self, entry: ZipEntry) -> int:
+        """Compare the entry's local header (and data descriptor) with its directory record,
+        the way a streaming reader (JarInputStream) sees them. Returns where the entry ends."""
+        end = entry.header_offset + LOCAL.size + entry.name_length + entry.compressed_size
+        try:
+            data_start, end = self._read_local(entry)
+        except EntryError as error:
+            self._failed[entry.index] = ZipIssue(error.kind, entry.name, error.detail)
+            return end
+        self._data_starts[entry.index] = data_start
+        return end
+
+    def _read_local(self, entry: ZipEntry) -> tuple[int, int]:
+        header = self._read_at(entry.header_offset, LOCAL.size + 512)
+        if len(header) < LOCAL.size or header[:4] != LOCAL_SIG:
+            raise EntryError("bad-local-header", "no local file header where the directory points")
+        (_, _, _, flags, method, _, _, crc, csize, usize, name_len, extra_len) = LOCAL.unpack_from(
+            header
+        )
+        if len(header) < LOCAL.size + name_len + extra_len:
+            header = self._read_at(entry.header_offset, LOCAL.size + name_len + extra_len)
+        raw_name = header[LOCAL.size : LOCAL.size + name_len]
+        extra = header[LOCAL.size + name_len : LOCAL.size + name_len + extra_len]
+        data_start = entry.header_offset + LOCAL.size + name_len + extra_len
+        data_end = data_start + entry.compressed_size
+        if raw_name != entry.raw_name:
+            raise EntryError(
+                "name-mismatch",
+                f"the local header names {_decode_name(raw_name)[0]!r}, a different file than "
+                "the central directory",
+            )
+        differences = []
+        if method != entry.method:
+            differences.append(f"compression method {method} (the directory says {entry.method})")
+        if flags & 0x1 != entry.flags & 0x1:
+            said = "encrypted" if flags & 0x1 else "not encrypted"
+            differences.append(f"that the entry is {said}")
+        if flags & 0x8 != entry.flags & 0x8:
+            said = "a data descriptor" if flags & 0x8 else "no data descriptor"
+            differences.append(f"{said} (flag bit 3; the directory says otherwise)")
+        if not flags & 0x8:
+            usize, csize, _ = _apply_zip64_extra(extra, usize, csize, 0)
+            for label, local_value, central in (
+                ("CRC-32", crc, entry.crc),
+                ("compressed size", csize, entry.compressed_size),
+                ("size", usize, entry.file_size),
+            ):
+                if local_value != central:
+                    shown = f"{local_value:08x}" if label == "CRC-32" else f"{local_value:,}"
+                    want = f"{central:08x}" if label == "CRC-32" else f"{central:,}"
+                    differences.append(f"{label} {shown} (the directory says {want})")
+        if differences:
+            raise EntryError(
+                "local-mismatch",
+                "the local header disagrees with the central directory: it declares "
+                + "; ".join(differences),
+            )
+        if flags & 0x8:
+            if method == STORED:
+                raise EntryError(
+                    "data-descriptor",
+                    "a stored entry with a data descriptor (flag bit 3): JarInputStream refuses "
+                    "it ('only DEFLATED entries can have EXT descriptor')",
+                )
+            data_end = self._check_descriptor(entry, data_end, extra)
+        return data_start, data_end
+
+    def _check_descriptor(self, entry: ZipEntry, data_end: int, extra: bytes) -> int:
+        """The data descriptor right after the data: a streaming reader takes the CRC and sizes
+        from it, so it must agree with the directory. Returns where it ends."""
+        raw = self._read_at(data_end, 24)
+        skip = 4 if raw[:4] == DESCRIPTOR_SIG else 0
+        wide_first = (
+            _extra_field(extra, 0x0001) is not None
+            or max(entry.compressed_size, entry.file_size) >= 0xFFFFFFFF
+        )
+        found: tuple[int, int, int] | None = None
+        for wide in (wide_first, not wide_first):
+            layout = "<L2Q" if wide else "<3L"
+            if len(raw) < skip + struct.calcsize(layout):
+                continue
+            values = struct.unpack_from(layout, raw, skip)
+            if found is None:
+                found = values
+            if values == (entry.crc, entry.compressed_size, entry.file_size):
+                return data_end + skip + struct.calcsize(layout)
+        if found is None:
+            raise EntryError("data-descriptor", "the data descriptor is missing: the file ends")
+        crc, csize, usize = found
+        raise EntryError(
+            "data-descriptor",
+            f"the data descriptor after the data declares CRC-32 {crc:08x}, compressed size "
+            f"{csize:,} and size {usize:,}; the directory declares {entry.crc:08x}, "
+            f"{entry.compressed_size:,} and {entry.file_size:,}",
+        )
 
     # ---- reading entries -------------------------------------------------------------------
 
@@ -313,7 +573,9 @@ class ZipArchive:
                 "method", f"compression method {entry.method} ({_method_name(entry.method)})"
             )
         limit = self._inflate_limit(entry)
-        data_start = self._data_start(entry)
+        data_start = self._data_starts.get(entry.index)
+        if data_start is None:
+            raise EntryError("bad-local-header", "no local file header where the directory points")
         if data_start + entry.compressed_size > self.file_size:
             raise EntryError("truncated-entry", "the entry's data runs past the end of the file")
         self.fileobj.seek(data_start)
@@ -342,8 +604,17 @@ class ZipArchive:
             if not self.budget.take(len(out)):
                 raise EntryError(
                     "total-size",
-                    f"inflating stopped: more than {self.limits.max_total_uncompressed:,} bytes "
-                    "uncompressed in this file",
+                    "inflating stopped: the file and the archives nested in it inflate to more "
+                    f"than {self.budget.limit or 0:,} bytes; {self.budget.describe(self.limits)}",
+                )
+            if inflater is not None and inflater.eof and (remaining or inflater.unused_data):
+                # A streaming reader takes the end of the deflate stream as the end of the
+                # entry and looks for the next header (or the data descriptor) there.
+                short = remaining + len(inflater.unused_data)
+                raise EntryError(
+                    "size-mismatch",
+                    f"the deflate stream ends {short:,} bytes before the compressed size the "
+                    f"directory declares ({entry.compressed_size:,})",
                 )
             crc = zlib.crc32(out, crc)
             if out:
@@ -386,20 +657,6 @@ class ZipArchive:
             f"(ratio {ratio:,.0f}:1; the limit is {self.limits.max_entry_ratio}:1)",
         )
 
-    def _data_start(self, entry: ZipEntry) -> int:
-        header = self._read_at(entry.header_offset, LOCAL.size)
-        if len(header) < LOCAL.size or header[:4] != LOCAL_SIG:
-            raise EntryError("bad-local-header", "no local file header where the directory points")
-        fields = LOCAL.unpack(header)
-        name_len, extra_len = fields[10], fields[11]
-        raw_name = self._read_at(entry.header_offset + LOCAL.size, name_len)
-        if _decode_name(raw_name, fields[3]) != entry.name:
-            raise EntryError(
-                "name-mismatch",
-                "the local header names a different file than the central directory",
-            )
-        return entry.header_offset + LOCAL.size + name_len + extra_len
-
 
 def _find_eocd(tail: bytes) -> int:
     """Position of the end-of-central-directory record, preferring one whose comment fits."""
@@ -434,14 +691,76 @@ def _apply_zip64_extra(extra: bytes, usize: int, csize: int, offset: int) -> tup
     return usize, csize, offset
 
 
-def _decode_name(raw: bytes, flags: int) -> str:
-    if flags & 0x800:
-        return raw.decode("utf-8", "replace")
+def _extra_field(extra: bytes, wanted: int) -> bytes | None:
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, size = struct.unpack_from("<2H", extra, pos)
+        if tag == wanted:
+            return extra[pos + 4 : pos + 4 + size]
+        pos += 4 + size
+    return None
+
+
+def _decode_name(raw: bytes) -> tuple[str, bool]:
+    """The name, and whether it is valid UTF-8.
+
+    The JDK reads every jar entry name as UTF-8, flag 0x800 or not, and refuses the whole jar
+    when one is not; such a name is shown with its bad bytes escaped (``\\xff``).
+    """
     try:
-        # Java's jar tool writes UTF-8 without setting the flag; cp437 is the zip default.
-        return raw.decode("utf-8")
+        return raw.decode("utf-8"), True
     except UnicodeDecodeError:
-        return raw.decode("cp437")
+        return raw.decode("utf-8", "backslashreplace"), False
+
+
+class _GapScanner:
+    """Finds local file headers in bytes that no directory record accounts for: a streaming
+    reader (JarInputStream reads from byte 0) sees those entries, a directory reader does not.
+    Scans each gap once, in chunks; keeps a few examples and a count."""
+
+    EXAMPLES = 10
+
+    def __init__(self, archive: ZipArchive) -> None:
+        self.archive = archive
+        self.found = 0
+
+    def scan(self, start: int, stop: int) -> None:
+        pos = max(start, 0)
+        while pos + LOCAL.size <= stop:
+            chunk = self.archive._read_at(pos, min(stop - pos, 1024 * 1024))
+            hit = chunk.find(LOCAL_SIG)
+            while hit >= 0:
+                self._header(pos + hit, stop)
+                hit = chunk.find(LOCAL_SIG, hit + 1)
+            if len(chunk) < 4:
+                break
+            pos += len(chunk) - 3  # a signature may straddle two chunks
+
+    def _header(self, offset: int, stop: int) -> None:
+        header = self.archive._read_at(offset, LOCAL.size + 256)
+        if len(header) < LOCAL.size:
+            return
+        name_len = LOCAL.unpack_from(header)[10]
+        if name_len == 0 or offset + LOCAL.size + name_len > stop:
+            return  # not a plausible header: the name would not fit in the gap
+        self.found += 1
+        if self.found <= self.EXAMPLES:
+            raw = self.archive._read_at(offset + LOCAL.size, name_len)
+            name = _decode_name(raw)[0]
+            self.archive._issue(
+                "hidden-local-header",
+                name,
+                f"a local file header at byte {offset:,} that the central directory does not list",
+            )
+
+    def finish(self) -> None:
+        if self.found > self.EXAMPLES:
+            self.archive._issue(
+                "hidden-local-header",
+                None,
+                f"and {self.found - self.EXAMPLES:,} more local file headers that the central "
+                "directory does not list",
+            )
 
 
 def _inflate(inflater: zlib._Decompress, raw: bytes) -> bytes:

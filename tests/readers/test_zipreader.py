@@ -84,3 +84,96 @@ def test_never_raises_on_damaged_jars(flips: list[tuple[int, int]]) -> None:
     archive = open_archive(bytes(data))
     read_all(archive)
     archive.read_issues()
+
+
+def kinds(archive: ZipArchive) -> list[str]:
+    return [i.kind for i in archive.issues + archive.read_issues()]
+
+
+def test_the_directory_is_read_by_its_size_not_its_count() -> None:
+    archive = open_archive(hostile.hidden_records())
+    assert [e.name for e in archive.entries][2:] == ["atlassian-plugin.xml", "../../tmp/evil.sh"]
+    assert kinds(archive) == ["directory-count"]
+
+
+def test_valid_data_descriptors_pass() -> None:
+    for signature in (True, False):
+        for zip64 in (True, False):
+            archive = open_archive(hostile.with_descriptor(signature=signature, zip64=zip64))
+            assert read_all(archive)["data.txt"] == b"payload " * 50
+            assert kinds(archive) == [], (signature, zip64)
+
+
+def test_local_headers_that_disagree() -> None:
+    for local in ({"csize": 5}, {"usize": 5}, {"crc": 5}, {"method": 0}, {"flags": 1}):
+        archive = open_archive(hostile.local_disagrees(**local))
+        read_all(archive)
+        assert kinds(archive) == ["local-mismatch"], local
+    for lie in ({"crc": 1}, {"csize": 1}, {"usize": 1}):
+        archive = open_archive(hostile.with_descriptor(lie=lie))
+        assert read_all(archive)["data.txt"] is None
+        assert kinds(archive) == ["data-descriptor"], lie
+
+
+def test_a_deflate_stream_shorter_than_its_compressed_size() -> None:
+    packed = hostile.deflate(b"payload") + b"junk"
+    entry = hostile.Raw(b"data.txt", b"payload", compressed=packed)
+    archive = open_archive(hostile.raw_zip([entry]))
+    assert read_all(archive) == {"data.txt": None}
+    assert kinds(archive) == ["size-mismatch"]
+
+
+def test_names_that_are_not_utf8_are_kept_distinct_and_reported() -> None:
+    entries = [hostile.Raw(b"caf\xe9.txt"), hostile.Raw(b"caf\x82.txt")]
+    archive = open_archive(hostile.raw_zip(entries))
+    assert [e.name for e in archive.entries] == ["caf\\xe9.txt", "caf\\x82.txt"]
+    assert kinds(archive) == ["bad-name-encoding"] * 2
+
+
+def test_unicode_path_field() -> None:
+    same = open_archive(hostile.unicode_path("caf\u00e9.txt", "caf\u00e9.txt"))
+    assert kinds(same) == [] and same.entries[1].unicode_path == "caf\u00e9.txt"
+    other = open_archive(hostile.unicode_path("readme.txt", "../../.bashrc", crc=1))
+    assert kinds(other) == ["unicode-path"]
+    assert other.entries[1].unicode_path == "../../.bashrc"
+
+
+def test_local_headers_the_directory_does_not_list() -> None:
+    for data, hidden in (
+        (hostile.concatenated(), ["META-INF/MANIFEST.MF", "atlassian-plugin.xml"]),
+        (hostile.unlisted_entry("between"), ["atlassian-plugin.xml"]),
+        (hostile.unlisted_entry("last"), ["atlassian-plugin.xml"]),
+    ):
+        archive = open_archive(data)
+        assert [(i.kind, i.entry) for i in archive.issues] == [
+            ("hidden-local-header", name) for name in hidden
+        ]
+        assert all(value is not None for value in read_all(archive).values())
+
+
+def test_headers_inside_entry_data_are_not_hidden_headers() -> None:
+    """A stored bundled jar holds local headers in its data: they belong to an entry."""
+    inner = hostile.stored_jar({"a.txt": "a", "b.txt": "b"})
+    archive = open_archive(hostile.stored_jar({"META-INF/lib/inner.jar": inner}))
+    assert kinds(archive) == []
+
+
+def test_inflate_budget_follows_the_file_size() -> None:
+    data = hostile.ratio_exempt_flood(100)
+    limits = Limits(min_inflate_budget=1024 * 1024, max_file_ratio=10)
+    budget = Budget(limits.max_total_uncompressed)
+    archive = ZipArchive.open(io.BytesIO(data), limits, budget)
+    assert budget.limit == len(data) * 10
+    read_all(archive)
+    assert "total-size" in kinds(archive)
+    assert open_archive(data).read_issues() == []  # the defaults' floor (64 MiB) lets it pass
+
+
+def test_entry_budget_is_shared_with_nested_archives() -> None:
+    limits = Limits(max_total_entries=1_500)
+    budget = Budget(limits.max_total_uncompressed)
+    inner = hostile.many_entries(1_000)
+    top = ZipArchive.open(io.BytesIO(inner), limits, budget)
+    assert top.readable
+    second = ZipArchive.open(io.BytesIO(inner), limits, budget)
+    assert not second.readable and kinds(second) == ["too-many-entries"]
