@@ -141,6 +141,40 @@ def with_exif_thumbnail(jpeg: bytes, thumbnail: bytes) -> bytes:
     return jpeg[:2] + app1 + jpeg[2:]
 
 
+def jpeg_segment(marker: int, payload: bytes) -> bytes:
+    """One JPEG marker segment (0xFF, the marker code, a length field, then the payload)."""
+    return bytes([0xFF, marker]) + struct.pack(">H", 2 + len(payload)) + payload
+
+
+def full_exif_segment() -> bytes:
+    """An APP1 Exif segment of the largest size a segment can have (64 KB)."""
+    return jpeg_segment(0xE1, b"Exif\x00\x00".ljust(65533, b"\x00"))
+
+
+def full_photoshop_segment() -> bytes:
+    """A 64 KB APP13 Photoshop segment packed with the smallest image resources Pillow parses."""
+    resource = b"8BIM" + struct.pack(">HBBI", 0x0404, 0, 0, 0)
+    header = b"Photoshop 3.0\x00"
+    return jpeg_segment(0xED, header + resource * ((65533 - len(header)) // len(resource)))
+
+
+def xmp_extension_segments(count: int) -> bytes:
+    """APP1 extended-XMP segments as Photoshop writes for a large XMP packet, 64 KB each."""
+    # Signature, the packet's MD5 as 32 hex digits, its full length, this part's offset.
+    header = b"http://ns.adobe.com/xmp/extension/\x00" + b"0" * 32
+    chunk = 65533 - len(header) - 8
+    return b"".join(
+        jpeg_segment(0xE1, header + struct.pack(">II", count * chunk, index * chunk) + b"x" * chunk)
+        for index in range(count)
+    )
+
+
+def with_jpeg_segments(jpeg: bytes, segments: bytes, *, before_scan: bool = False) -> bytes:
+    """The JPEG with bytes (segments, or fill bytes) inserted after SOI or before the first SOS."""
+    at = jpeg.index(b"\xff\xda") if before_scan else 2
+    return jpeg[:at] + segments + jpeg[at:]
+
+
 def make_tiny_jar() -> bytes:
     """A small jar (a manifest and a class-like entry), as a polyglot appends to an image."""
     return make_zip(

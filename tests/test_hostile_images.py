@@ -7,6 +7,7 @@ measured is the whole check, libmagic and Pillow loading included.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,13 @@ from tests.builders import flat_image
 from tests.imagebuilders import (
     bmp_bomb_header,
     corrupt_png_crc,
+    full_exif_segment,
+    full_photoshop_segment,
     make_image,
     make_tiny_jar,
     png_bomb_header,
     png_chunk,
+    with_jpeg_segments,
     with_jpeg_size,
 )
 from tests.probe import measured_check
@@ -34,8 +38,13 @@ def _jpeg_claiming(width: int, height: int) -> bytes:
     return jpeg[: sof + 5] + struct.pack(">HH", height, width) + jpeg[sof + 9 :]
 
 
-# name -> (bytes, image type, the code the verdict must contain)
-HOSTILE: dict[str, tuple[bytes, str, str]] = {
+def _jpeg_with(segments: Callable[[], bytes]) -> Callable[[], bytes]:
+    """A builder of an 8x8 JPEG with segments after its SOI: built when the test runs."""
+    return lambda: with_jpeg_segments(make_image(8, 8, "JPEG"), segments())
+
+
+# name -> (bytes or a builder of them, image type, the code the verdict must contain)
+HOSTILE: dict[str, tuple[bytes | Callable[[], bytes], str, str]] = {
     "pixel-bomb.png": (png_bomb_header(100_000, 100_000), "logo", "IMG020"),
     "pixel-bomb-complete.png": (
         png_bomb_header(100_000, 100_000) + png_chunk(b"IDAT", b"x") + png_chunk(b"IEND", b""),
@@ -55,6 +64,21 @@ HOSTILE: dict[str, tuple[bytes, str, str]] = {
         "highlight",
         "IMG021",
     ),
+    # Pillow joins Exif segments one by one: 1,000 of 64 KB took 19 s and 340 MB.
+    "jpeg-exif-flood.jpg": (_jpeg_with(lambda: full_exif_segment() * 1_000), "logo", "IMG021"),
+    # libjpeg rescans a run of fill bytes on every block it is fed: 60 MB of them took 29 s.
+    "jpeg-fill-flood.jpg": (
+        lambda: make_image(8, 8, "JPEG")[:-2] + b"\xff" * 60_000_000 + b"\xd9",
+        "logo",
+        "IMG021",
+    ),
+    # The most header segments accepted (119 and Pillow's 9), each as costly as it can be.
+    "jpeg-most-exif.jpg": (_jpeg_with(lambda: full_exif_segment() * 119), "logo", "IMG010"),
+    "jpeg-most-photoshop.jpg": (
+        _jpeg_with(lambda: full_photoshop_segment() * 119),
+        "logo",
+        "IMG010",
+    ),
     # Just under the pixel limit: this one is decoded, and must still fit the memory bound.
     "largest-decoded.png": (flat_image(4000, 4000), "highlight", "IMG010"),
 }
@@ -64,7 +88,7 @@ HOSTILE: dict[str, tuple[bytes, str, str]] = {
 def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("hostile-images")
     for name, (data, _, _) in HOSTILE.items():
-        (folder / name).write_bytes(data)
+        (folder / name).write_bytes(data if isinstance(data, bytes) else data())
     return folder
 
 

@@ -313,12 +313,26 @@ _JPEG_SOS, _JPEG_EOI = 0xDA, 0xD9
 _JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
 # Entropy-coded data ends at 0xFF followed by a marker code: not 0x00 (a stuffed 0xFF byte),
 # not RST0-7 (restart points inside the scan), not 0xFF (fill bytes before the marker).
-_JPEG_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+# The match starts at the first of any fill bytes before the marker: they are not image data.
+# (Never inside a run of 0xFF, and never giving back what the run took: linear, however long.)
+_JPEG_SCAN_END = re.compile(rb"(?<!\xff)\xff++[^\x00\xd0-\xd7\xff]")
 # Each progressive scan is a pass over the whole image; thousands of tiny scans make a cheap file
 # that takes minutes to decode. Real encoders write about ten.
 _JPEG_MAX_SCANS = 256
-# Real JPEGs have tens of segments; Pillow parses each one in Python.
-_JPEG_MAX_SEGMENTS = 10_000
+# Pillow parses the segments before the first scan in Python, byte by byte between them:
+# 1,000 Exif segments (which it joins one by one, quadratically) took 20 s and 340 MB, 100
+# DQT segments of 1,008 tables each 0.3 s, 8 MB of fill bytes 3.7 s. Real JPEGs have tens of
+# segments there: extended XMP or a large ICC profile split over 64 KB segments make about a
+# hundred. 128 full-size segments take Pillow about 0.6 s at worst.
+_JPEG_MAX_HEADER_SEGMENTS = 128
+# Encoders write no bytes between segments; libjpeg warns about any that are not fill bytes.
+# Pillow reads those before the first scan one at a time, and feeding libjpeg a long run of
+# fill bytes after a scan is quadratic (60 MB of them took 25 s and 200 MB).
+_JPEG_MAX_STRAY_BYTES = 64 * 1024
+# All segments: libjpeg parses those after the first scan in C; the tables before each of
+# the 256 scans fit well within this.
+_JPEG_MAX_SEGMENTS = 2_048
+_JPEG_FILL = re.compile(rb"\xff+")
 
 
 @dataclass
@@ -342,12 +356,17 @@ def _walk_jpeg(data: bytes) -> _Layout:
     if not data.startswith(b"\xff\xd8"):
         return _Layout(header_error="missing JPEG start-of-image marker")
     frame: _JpegFrame | None = None
-    scans, pos = 0, 2
-    for _ in range(_JPEG_MAX_SEGMENTS):
+    scans, stray, pos = 0, 0, 2
+    for segments in range(1, _JPEG_MAX_SEGMENTS + 1):
         found = _next_jpeg_marker(data, pos)
         if found is None:
             return _jpeg_layout(frame, problem="truncated: the JPEG ends before its EOI marker")
-        marker, pos = found
+        marker, after = found
+        stray += after - 2 - pos
+        problem = _jpeg_flood(segments if scans == 0 else 0, stray)
+        if problem is not None:
+            return _jpeg_layout(frame, problem=problem)
+        pos = after
         if marker == _JPEG_EOI:
             return _jpeg_layout(frame, end=pos, problem=_jpeg_data_shortfall(frame))
         if marker == 0xD8:
@@ -373,7 +392,23 @@ def _walk_jpeg(data: bytes) -> _Layout:
             if frame is not None:
                 _count_jpeg_scan(frame, data, header_at, segment_end, scan_end.start() - pos)
             pos = scan_end.start()
-    return _jpeg_layout(frame, problem=f"the JPEG has more than {_JPEG_MAX_SEGMENTS} segments")
+    problem = f"the JPEG has more than {_JPEG_MAX_SEGMENTS} segments (real images have tens)"
+    return _jpeg_layout(frame, problem=problem)
+
+
+def _jpeg_flood(header_segments: int, stray: int) -> str | None:
+    """Why a JPEG's segments so far are too much for Pillow to parse, or None."""
+    if header_segments > _JPEG_MAX_HEADER_SEGMENTS:
+        return (
+            f"the JPEG has more than {_JPEG_MAX_HEADER_SEGMENTS} metadata and table segments "
+            "before its image data (real images have tens)"
+        )
+    if stray > _JPEG_MAX_STRAY_BYTES:
+        return (
+            f"the JPEG has more than {_JPEG_MAX_STRAY_BYTES:,} fill or stray bytes between "
+            "its segments (encoders write none)"
+        )
+    return None
 
 
 def _read_jpeg_frame(data: bytes, marker: int, pos: int, end: int) -> _JpegFrame:
@@ -447,7 +482,8 @@ def _jpeg_layout(
 ) -> _Layout:
     """The layout of a walked JPEG; without a frame header there is no image to speak of."""
     if frame is None:
-        return _Layout(header_error="the JPEG has no readable frame header (SOF)")
+        why = f": {problem}" if problem is not None else ""
+        return _Layout(header_error=f"the JPEG has no readable frame header (SOF){why}")
     width, height = frame.width, frame.height
     return _Layout(width, height, width * height, 1, end, problem=problem)
 
@@ -461,8 +497,8 @@ def _next_jpeg_marker(data: bytes, pos: int) -> tuple[int, int] | None:
         pos = data.find(b"\xff", pos)
         if pos < 0:
             return None
-        while pos < len(data) and data[pos] == 0xFF:
-            pos += 1
+        fill = _JPEG_FILL.match(data, pos)
+        pos = fill.end() if fill is not None else pos + 1
         if pos >= len(data):
             return None
         if data[pos] != 0x00:

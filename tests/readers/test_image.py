@@ -20,6 +20,9 @@ from assetcheck.readers.image import ImageFacts, extension_format, probe_image
 from tests.imagebuilders import (
     bmp_bomb_header,
     corrupt_png_crc,
+    full_exif_segment,
+    full_photoshop_segment,
+    jpeg_segment,
     make_animated_gif,
     make_flat_image,
     make_image,
@@ -30,8 +33,10 @@ from tests.imagebuilders import (
     png_chunk_offset,
     webp_header,
     with_exif_thumbnail,
+    with_jpeg_segments,
     with_jpeg_size,
     with_png_text,
+    xmp_extension_segments,
 )
 
 # A hostile input must be answered well inside the 2 s the issue allows, on a slow CI machine too.
@@ -386,7 +391,11 @@ def test_max_pixels_is_the_callers_limit() -> None:
         (b"", "empty file"),
         (random.Random(3).randbytes(4096), "not an image (application/octet-stream)"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR", "the PNG header (IHDR) is missing or truncated"),
-        (b"\xff\xd8\xff\xe0", "the JPEG has no readable frame header (SOF)"),
+        (
+            b"\xff\xd8\xff\xe0",
+            "the JPEG has no readable frame header (SOF): "
+            "truncated or corrupt JPEG segment 0xE0 at offset 2",
+        ),
         (b"GIF89a", "missing or truncated GIF header"),
         (make_image(4, 4, "BMP")[:20], "the BMP header is truncated"),
         (png_bomb_header(0, 16), "the PNG header claims 0x16 pixels"),
@@ -435,6 +444,59 @@ def test_structure_floods_are_refused_quickly(build: Callable[[], bytes], expect
     assert facts.decode_error == expected
     assert not facts.decoded
     assert seconds < HOSTILE_SECONDS
+
+
+JPEG_HEADER_FLOOD = (
+    "the JPEG has more than 128 metadata and table segments before its image data "
+    "(real images have tens)"
+)
+JPEG_STRAY_FLOOD = (
+    "the JPEG has more than 65,536 fill or stray bytes between its segments (encoders write none)"
+)
+# 1,008 quantisation tables in one segment, each parsed by Pillow in Python.
+DQT_FLOOD = jpeg_segment(0xDB, (b"\x00" + b"\x01" * 64) * 1008)
+
+
+@pytest.mark.parametrize(
+    ("segments", "expected"),
+    [
+        (jpeg_segment(0xE1, b"Exif\x00\x00") * 5_000, JPEG_HEADER_FLOOD),
+        (full_exif_segment() * 200, JPEG_HEADER_FLOOD),
+        (full_photoshop_segment() * 200, JPEG_HEADER_FLOOD),
+        (jpeg_segment(0xFE, b"") * 5_000, JPEG_HEADER_FLOOD),
+        (DQT_FLOOD * 200, JPEG_HEADER_FLOOD),
+        (b"\xff" * 70_000, JPEG_STRAY_FLOOD),
+        (b"\x00" * 70_000, JPEG_STRAY_FLOOD),
+    ],
+    ids=["exif", "exif-full", "photoshop-full", "comments", "tables", "fill", "stray"],
+)
+@pytest.mark.parametrize("before_scan", [True, False], ids=["before-scan", "after-soi"])
+def test_jpeg_header_floods_are_refused_before_pillow(
+    segments: bytes, expected: str, before_scan: bool
+) -> None:
+    if segments.startswith(b"\x00") and not before_scan:
+        pytest.skip("zeros right after SOI are not a JPEG to libmagic")
+    data = with_jpeg_segments(make_image(8, 8, "JPEG"), segments, before_scan=before_scan)
+    facts, seconds = timed(lambda: probe_image(data, "x.jpg"))
+    # Before the frame header, nothing of the image is known: its header cannot be read.
+    assert expected in (facts.decode_error or facts.header_error or "")
+    assert (facts.decoded, facts.mode) == (False, None)
+    assert seconds < HOSTILE_SECONDS
+
+
+def test_jpeg_fill_bytes_after_the_scan_are_refused() -> None:
+    # libjpeg is fed the file in blocks and rescans a run of fill bytes on each: quadratic.
+    jpeg = make_image(8, 8, "JPEG")
+    facts = probe_image(jpeg[:-2] + b"\xff" * 70_000 + b"\xd9", "x.jpg")
+    assert facts.decode_error == JPEG_STRAY_FLOOD
+    assert probe_image(jpeg[:-2] + b"\xff" * 1_000 + b"\xd9", "x.jpg").decode_error is None
+
+
+def test_metadata_heavy_real_jpeg_is_accepted() -> None:
+    # A large XMP packet split over 100 segments, Exif, Photoshop resources: within the caps.
+    metadata = xmp_extension_segments(100) + full_exif_segment() + full_photoshop_segment()
+    facts = probe_image(with_jpeg_segments(make_image(64, 64, "JPEG"), metadata), "x.jpg")
+    assert (facts.decode_error, facts.header_error, facts.decoded) == (None, None, True)
 
 
 def test_module_import_stays_cheap() -> None:
