@@ -120,6 +120,26 @@ def with_png_text(png: bytes, key: str, value: str) -> bytes:
     return png[:after_ihdr] + text + png[after_ihdr:]
 
 
+def with_png_chunks(png: bytes, chunks: bytes) -> bytes:
+    """The PNG with chunks inserted right after IHDR."""
+    after_ihdr = len(PNG_SIGNATURE) + 12 + 13
+    return png[:after_ihdr] + chunks + png[after_ihdr:]
+
+
+def large_iccp_chunk() -> bytes:
+    """An iCCP chunk whose profile inflates to 1 MB, the most Pillow inflates, from 1 KB."""
+    return png_chunk(b"iCCP", b"icc\x00\x00" + zlib.compress(b"\x00" * 2**20, 9))
+
+
+def png_with_split_idat(width: int, height: int, chunks: int) -> bytes:
+    """A flat grey 8-bit RGB PNG whose compressed data is split over about `chunks` IDATs."""
+    row = b"\x00" + b"\x80" * 3 * width
+    data = zlib.compress(row * height, 9)
+    step = -(-len(data) // chunks)
+    idats = b"".join(png_chunk(b"IDAT", data[at : at + step]) for at in range(0, len(data), step))
+    return png_bomb_header(width, height) + idats + png_chunk(b"IEND", b"")
+
+
 def with_exif_thumbnail(jpeg: bytes, thumbnail: bytes) -> bytes:
     """The JPEG with an APP1 EXIF segment right after SOI that embeds a JPEG thumbnail.
 

@@ -18,12 +18,15 @@ from tests.imagebuilders import (
     corrupt_png_crc,
     full_exif_segment,
     full_photoshop_segment,
+    large_iccp_chunk,
     make_image,
     make_tiny_jar,
     png_bomb_header,
     png_chunk,
+    png_with_split_idat,
     with_jpeg_segments,
     with_jpeg_size,
+    with_png_chunks,
 )
 from tests.probe import measured_check
 
@@ -79,6 +82,19 @@ HOSTILE: dict[str, tuple[bytes | Callable[[], bytes], str, str]] = {
         "logo",
         "IMG010",
     ),
+    # Pillow inflates every iCCP profile, up to 1 MB each: 10,000 of them took 30 s.
+    "png-iccp-flood.png": (
+        lambda: with_png_chunks(make_image(8, 8), large_iccp_chunk() * 10_000),
+        "logo",
+        "IMG021",
+    ),
+    "png-most-iccp.png": (
+        lambda: with_png_chunks(make_image(8, 8), large_iccp_chunk() * 126),
+        "logo",
+        "IMG010",
+    ),
+    # 16 million pixels over nearly 50,000 IDAT chunks (the chunk cap): each costs Pillow a call.
+    "png-most-idat.png": (lambda: png_with_split_idat(4000, 4000, 49_000), "logo", "IMG010"),
     # Just under the pixel limit: this one is decoded, and must still fit the memory bound.
     "largest-decoded.png": (flat_image(4000, 4000), "highlight", "IMG010"),
 }

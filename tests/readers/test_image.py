@@ -23,6 +23,7 @@ from tests.imagebuilders import (
     full_exif_segment,
     full_photoshop_segment,
     jpeg_segment,
+    large_iccp_chunk,
     make_animated_gif,
     make_flat_image,
     make_image,
@@ -31,10 +32,12 @@ from tests.imagebuilders import (
     png_bomb_header,
     png_chunk,
     png_chunk_offset,
+    png_with_split_idat,
     webp_header,
     with_exif_thumbnail,
     with_jpeg_segments,
     with_jpeg_size,
+    with_png_chunks,
     with_png_text,
     xmp_extension_segments,
 )
@@ -410,9 +413,15 @@ def test_unreadable_header(data: bytes, expected: str) -> None:
 
 
 def png_chunk_flood() -> bytes:
-    png = make_image(8, 8)
-    after_ihdr = 8 + 12 + 13
-    return png[:after_ihdr] + png_chunk(b"teXt", b"") * 60_000 + png[after_ihdr:]
+    # Image data chunks are exempt from the metadata cap, not from this one.
+    return with_png_chunks(make_image(8, 8), png_chunk(b"IDAT", b"") * 60_000)
+
+
+PNG_8X8 = make_image(8, 8)
+PNG_METADATA_FLOOD = (
+    "the PNG has more than 128 chunks other than image data (IDAT, fdAT, fcTL); "
+    "real images have dozens"
+)
 
 
 def jpeg_scan_flood() -> bytes:
@@ -433,10 +442,18 @@ def gif_sub_block_flood() -> bytes:
     ("build", "expected"),
     [
         (png_chunk_flood, "the PNG has more than 50000 chunks"),
+        (
+            lambda: with_png_chunks(make_image(8, 8), large_iccp_chunk() * 10_000),
+            PNG_METADATA_FLOOD,
+        ),
+        (
+            lambda: with_png_chunks(make_image(8, 8), png_chunk(b"teXt", b"") * 129),
+            PNG_METADATA_FLOOD,
+        ),
         (jpeg_scan_flood, "the JPEG has more than 256 scans"),
         (gif_sub_block_flood, "the GIF has more than 1000000 data sub-blocks"),
     ],
-    ids=["png-chunks", "jpeg-scans", "gif-sub-blocks"],
+    ids=["png-chunks", "png-iccp", "png-private", "jpeg-scans", "gif-sub-blocks"],
 )
 def test_structure_floods_are_refused_quickly(build: Callable[[], bytes], expected: str) -> None:
     data = build()
@@ -444,6 +461,17 @@ def test_structure_floods_are_refused_quickly(build: Callable[[], bytes], expect
     assert facts.decode_error == expected
     assert not facts.decoded
     assert seconds < HOSTILE_SECONDS
+
+
+def test_png_within_the_chunk_caps_is_accepted() -> None:
+    # 126 metadata chunks (IHDR and IEND make 128), thousands of IDATs, a 300-frame animation.
+    most = with_png_chunks(make_image(8, 8), png_chunk(b"teXt", b"k\x00v") * 126)
+    frames = [Image.new("RGB", (8, 8), (index, 0, 0)) for index in range(300)]
+    animation = make_image(8, 8, "PNG", save_all=True, append_images=frames)
+    for png in (most, png_with_split_idat(64, 64, 5_000), animation):
+        facts = probe_image(png, "x.png")
+        assert (facts.decode_error, facts.decoded) == (None, True)
+    assert probe_image(animation, "x.png").frames == 301
 
 
 JPEG_HEADER_FLOOD = (
