@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -168,16 +168,31 @@ def _check_artifact(target: Target, checker: Checker, result: FileReport) -> Non
         top = ArchiveView.open(handle, limits, name=display(target.path.name))
         budget = DecodeBudget(limits.max_decoded_pixels)
         try:
-            for archive in _archives(top):
-                checker.run(archive)
-            if top.readable and top.entries:
-                if target.path.suffix.lower() == ".obr" or top.has("obr.xml"):
-                    descriptor = _check_obr(ObrView(top), checker, budget)
-                else:
-                    descriptor = _check_plugin(top, checker, budget)
-                if descriptor is not None:
-                    result.app_key = _resolved(descriptor.key)
-                    result.app_version = _resolved(descriptor.version)
+            is_obr = target.path.suffix.lower() == ".obr" or top.has("obr.xml")
+            obr = ObrView(top) if is_obr and top.readable and top.entries else None
+            plugin_jar = obr.root_jars[0] if obr is not None and obr.root_jars else None
+            dependencies = set(obr.dependency_jars) if obr is not None else set()
+            descriptor: DescriptorView | None = None
+
+            def visit(nested: ArchiveView) -> None:
+                # An OBR's bundles are checked while the walk has them open, once each.
+                nonlocal descriptor
+                if obr is None or nested.depth != 1 or not nested.readable:
+                    return
+                if nested.name == plugin_jar:
+                    descriptor = _check_plugin(nested, checker, budget)
+                elif nested.name in dependencies:
+                    checker.run(ManifestView(nested, None))
+
+            _walk_archives(top, checker, visit)
+            if obr is not None:
+                checker.run(obr)
+                checker.run(obr.obr_xml)
+            elif top.readable and top.entries:
+                descriptor = _check_plugin(top, checker, budget)
+            if descriptor is not None:
+                result.app_key = _resolved(descriptor.key)
+                result.app_version = _resolved(descriptor.version)
         finally:
             top.close()
         after = _identity(handle)
@@ -191,15 +206,22 @@ def _change(before: tuple[int, int, int], after: tuple[int, int, int]) -> str:
     return "it was written to during the check"
 
 
-def _archives(top: ArchiveView) -> Iterator[ArchiveView]:
-    """The archive and every archive nested in it, depth first, one open at a time."""
-    yield top
-    if not top.readable:
+def _walk_archives(
+    archive: ArchiveView, checker: Checker, visit: Callable[[ArchiveView], None]
+) -> None:
+    """The container rules on the archive and every archive nested in it, depth first.
+
+    One bundled archive is open at a time (its own bundles are walked and released first);
+    ``visit`` sees each while it is open. Depth is bounded by the nesting limit.
+    """
+    checker.run(archive)
+    if not archive.readable:
         return
-    for nested in top.nested():
+    for nested in archive.nested():
         if nested.view is not None:
-            yield from _archives(nested.view)
-        top.release(nested.entry)
+            _walk_archives(nested.view, checker, visit)
+            visit(nested.view)
+        archive.release(nested.entry)
 
 
 def _resolved(value: str | None) -> str | None:
@@ -273,22 +295,6 @@ def _check_entry_image(
     if view.read_error is not None:
         checker.run(FileProblem("unreadable", view.read_error, entry=ref, chain=chain))
     return view
-
-
-def _check_obr(obr: ObrView, checker: Checker, budget: DecodeBudget) -> DescriptorView | None:
-    checker.run(obr)
-    checker.run(obr.obr_xml)
-    descriptor = None
-    plugins = obr.root_jars
-    if plugins:
-        plugin = obr.archive.nested_view(plugins[0])
-        if plugin is not None and plugin.readable:
-            descriptor = _check_plugin(plugin, checker, budget)
-    for name in obr.dependency_jars:
-        dependency = obr.archive.nested_view(name)
-        if dependency is not None and dependency.readable:
-            checker.run(ManifestView(dependency, None))
-    return descriptor
 
 
 def _check_source(target: Target, checker: Checker, result: FileReport) -> None:

@@ -80,6 +80,9 @@ class ArchiveView:
         self.limits = archive.limits
         self._cache: dict[str, bytes | None] = {}
         self._nested: dict[int, ArchiveView | None] = {}
+        # Bundled archives already walked and released: their directory and manifest stay.
+        self._retired: dict[int, ArchiveView] = {}
+        self._closed = False
         self._spools: list[BinaryIO] = []
         self._verified = False
         self.depth_exceeded: list[str] = []
@@ -127,6 +130,8 @@ class ArchiveView:
         if path not in self._cache:
             entry = self.by_name.get(path)
             data = None
+            if self._closed:
+                return None  # retired: only what was read before release is kept
             if entry is not None and not entry.is_dir:
                 data = self.archive.read(entry, self.limits.max_document_bytes)
             self._cache[path] = data
@@ -178,11 +183,16 @@ class ArchiveView:
                 yield NestedArchive(entry.name, self._open_nested(entry))
 
     def release(self, path: str) -> None:
-        """Close a bundled archive opened by ``nested``; it is reopened if asked for again."""
+        """Close a bundled archive opened by ``nested``, keeping what later rules need of it.
+
+        Its data (the spool, up to hundreds of MB) is freed; its directory and manifest stay,
+        so the OBR rules can compare every bundle's manifest without opening it again.
+        """
         entry = self.by_name.get(path)
         view = None if entry is None else self._nested.pop(entry.index, None)
-        if view is not None:
-            view.close()
+        if view is not None and entry is not None:
+            view.retire()
+            self._retired[entry.index] = view
 
     def nested_view(self, path: str) -> ArchiveView | None:
         entry = self.by_name.get(path)
@@ -191,6 +201,8 @@ class ArchiveView:
     def _open_nested(self, entry: ZipEntry) -> ArchiveView | None:
         if entry.index in self._nested:
             return self._nested[entry.index]
+        if entry.index in self._retired:
+            return self._retired[entry.index]
         view = None
         if self.depth + 1 <= self.limits.max_nesting_depth:
             spool = self._spool(entry)
@@ -208,6 +220,12 @@ class ArchiveView:
         self._nested[entry.index] = view
         return view
 
+    def retire(self) -> None:
+        """Keep the directory and the manifest, free everything else."""
+        self.read(MANIFEST)
+        self.close()
+        self._closed = True
+
     def _spool(self, entry: ZipEntry) -> BinaryIO | None:
         # Owned by the nested view made from it; closing that view releases it.
         spool = tempfile.SpooledTemporaryFile(max_size=self.limits.spool_in_memory_below)  # noqa: SIM115
@@ -223,6 +241,7 @@ class ArchiveView:
             if view is not None:
                 view.close()
         self._nested.clear()
+        self._retired.clear()
         for spool in self._spools:
             spool.close()
         self._spools.clear()
