@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 
 MAX_INT = 2**31 - 1  # version parts are Java ints: a larger number fails Integer.parseInt
+_MAX_INT_TEXT = str(MAX_INT)
+_MAX_INT_DIGITS = len(_MAX_INT_TEXT)
 
 _NUMBER = re.compile(r"[0-9]+", re.ASCII)
 _QUALIFIER = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
@@ -32,6 +34,8 @@ _TYPE = re.compile(r"[ \t]*([A-Za-z<>]+)[ \t]*=")
 _UNQUOTED_REST = re.compile(r"[^;,]*")
 _UNQUOTED_RANGE = re.compile(r"[\[(][^\])\[(;\"]*[\])]")
 RANGE_LOOKAHEAD = 100
+MAX_ERRORS = 100  # errors a parsed header keeps one by one; the rest are counted
+SHOWN_CHARS = 60  # how much of a name or value a message quotes
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,13 @@ class GrammarError:
 
     position: int
     message: str
+
+
+def _q(text: str) -> str:
+    """``text`` quoted for a message, clipped: a hostile value can be megabytes long."""
+    if len(text) > SHOWN_CHARS:
+        text = text[: SHOWN_CHARS - 1] + "…"
+    return repr(text)
 
 
 # ---- versions -------------------------------------------------------------------------------
@@ -75,15 +86,19 @@ def parse_version(text: str) -> Version | GrammarError:
         if match is None:
             shown = body[position:].split(".", 1)[0]
             what = (
-                f"{part} part {shown!r} is not a number" if shown else f"the {part} part is empty"
+                f"{part} part {_q(shown)} is not a number" if shown else f"the {part} part is empty"
             )
             return GrammarError(start + position, what)
-        value = int(match.group())
-        if value > MAX_INT:
+        digits = match.group().lstrip("0") or "0"
+        # Compare as text: int() of a long digit run is quadratic, and refused over 4,300 digits.
+        if len(digits) > _MAX_INT_DIGITS or (
+            len(digits) == _MAX_INT_DIGITS and digits > _MAX_INT_TEXT
+        ):
+            shown = digits if len(digits) <= 20 else f"{digits[:12]}… ({len(digits):,} digits)"
             return GrammarError(
-                start + position, f"{part} part {value} is larger than {MAX_INT} (a Java int)"
+                start + position, f"{part} part {shown} is larger than {MAX_INT} (a Java int)"
             )
-        numbers.append(value)
+        numbers.append(int(digits))
         position = match.end()
         if position == len(body):
             padded = [*numbers, 0, 0]
@@ -96,7 +111,7 @@ def parse_version(text: str) -> Version | GrammarError:
                 else "parts are separated by '.'"
             )
             return GrammarError(
-                start + position, f"unexpected {found!r} after the {part} part ({why})"
+                start + position, f"unexpected {_q(found)} after the {part} part ({why})"
             )
         position += 1
         if index == 2:
@@ -109,7 +124,7 @@ def parse_version(text: str) -> Version | GrammarError:
         bad = 0 if match is None else match.end()
         return GrammarError(
             start + position + bad,
-            f"qualifier {qualifier!r} has {qualifier[bad]!r} "
+            f"qualifier {_q(qualifier)} has {_q(qualifier[bad])} "
             "(a qualifier may hold only A-Z, a-z, 0-9, '_' and '-')",
         )
     return Version(numbers[0], numbers[1], numbers[2], qualifier)
@@ -152,10 +167,10 @@ def parse_range(text: str) -> VersionRange | GrammarError:
         return VersionRange(version)
     comma = body.find(",")
     if comma < 0:
-        return GrammarError(start, f"range {body!r} has no ',' between its floor and ceiling")
+        return GrammarError(start, f"range {_q(body)} has no ',' between its floor and ceiling")
     close = body[-1]
     if close not in ")]":
-        return GrammarError(start + len(body) - 1, f"range {body!r} does not end with ')' or ']'")
+        return GrammarError(start + len(body) - 1, f"range {_q(body)} does not end with ')' or ']'")
     floor = parse_version(body[1:comma])
     if isinstance(floor, GrammarError):
         return GrammarError(start + 1 + floor.position, f"range floor: {floor.message}")
@@ -198,10 +213,47 @@ class Clause:
 
 @dataclass(frozen=True, slots=True)
 class ParsedHeader:
-    """The clauses that parsed cleanly, and every error met (a broken clause is skipped)."""
+    """The clauses that parsed cleanly, and the errors met (a broken clause is skipped).
+
+    ``errors`` are the first ``MAX_ERRORS`` by position; ``more_errors`` counts the rest, so
+    a hostile header with a million broken clauses costs no more memory than a real one.
+    """
 
     clauses: tuple[Clause, ...]
     errors: tuple[GrammarError, ...]
+    more_errors: int = 0
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + self.more_errors
+
+
+class _Errors:
+    """Errors as a parser meets them: the first MAX_ERRORS of each source, and a count."""
+
+    def __init__(self, parsed: ParsedHeader | None = None) -> None:
+        self.kept: list[GrammarError] = []
+        self.count = 0
+        if parsed is not None:
+            self.kept.extend(parsed.errors)
+            self.count = parsed.error_count
+        self._own = 0  # errors added here, beyond the parsed ones
+
+    def append(self, error: GrammarError) -> None:
+        self.count += 1
+        if self._own < MAX_ERRORS:
+            self.kept.append(error)
+        self._own += 1
+
+    def extend(self, errors: list[GrammarError]) -> None:
+        for error in errors:
+            self.append(error)
+
+    def header(self, clauses: tuple[Clause, ...]) -> ParsedHeader:
+        # Each source keeps its own first MAX_ERRORS in position order, so the first
+        # MAX_ERRORS of the merge are the first MAX_ERRORS overall.
+        first = sorted(self.kept, key=lambda e: e.position)[:MAX_ERRORS]
+        return ParsedHeader(clauses, tuple(first), self.count - len(first))
 
 
 class _Broken(Exception):
@@ -233,7 +285,7 @@ class _ClauseParser:
         self.text = text
         self.n = len(text)
         self.clauses: list[Clause] = []
-        self.errors: list[GrammarError] = []
+        self.errors = _Errors()
 
     def run(self) -> ParsedHeader:
         if not self.text.strip():
@@ -249,7 +301,7 @@ class _ClauseParser:
             if i >= self.n:
                 break
             i += 1  # the ',' between clauses
-        return ParsedHeader(tuple(self.clauses), tuple(self.errors))
+        return self.errors.header(tuple(self.clauses))
 
     def _ws(self, i: int) -> int:
         match = _WS.match(self.text, i)
@@ -284,7 +336,7 @@ class _ClauseParser:
                     kind = "directive" if parameter.directive else "attribute"
                     raise _Broken(
                         GrammarError(
-                            token_start, f"{kind} {parameter.name!r} appears twice in one clause"
+                            token_start, f"{kind} {_q(parameter.name)} appears twice in one clause"
                         )
                     )
                 seen.add(key)
@@ -297,7 +349,7 @@ class _ClauseParser:
                     raise _Broken(
                         GrammarError(
                             token_start,
-                            f"path {token!r} comes after the clause's parameters "
+                            f"path {_q(token)} comes after the clause's parameters "
                             "(paths must come first)",
                         )
                     )
@@ -312,7 +364,7 @@ class _ClauseParser:
                 i += 1
                 continue
             raise _Broken(
-                GrammarError(i, f"unexpected {self.text[i]!r} (expected ';', ',' or the end)")
+                GrammarError(i, f"unexpected {_q(self.text[i])} (expected ';', ',' or the end)")
             )
 
     def _parameter(self, name: str, name_start: int, j: int) -> tuple[Parameter, int]:
@@ -338,7 +390,7 @@ class _ClauseParser:
             raise _Broken(
                 GrammarError(
                     name_start,
-                    f"parameter name {name!r} may hold only letters, digits, '_', '-' and '.'",
+                    f"parameter name {_q(name)} may hold only letters, digits, '_', '-' and '.'",
                 )
             )
         i = self._ws(i)
@@ -354,7 +406,7 @@ class _ClauseParser:
             if after < self.n and text[after] not in ";,":
                 raise self._unquoted(name, i)
             if not value:
-                raise _Broken(GrammarError(i, f"{name!r} has an empty value"))
+                raise _Broken(GrammarError(i, f"{_q(name)} has an empty value"))
         parameter = Parameter(name, value, directive, name_start, value_position, attr_type)
         return parameter, end
 
@@ -369,7 +421,7 @@ class _ClauseParser:
             if match is not None:
                 raw = match.group()
                 message = (
-                    f"the version range {raw!r} of {name!r} is not quoted; a range holds a "
+                    f"the version range {_q(raw)} of {_q(name)} is not quoted; a range holds a "
                     f'comma, so it must be written {name}="{raw}"'
                 )
                 return _Broken(GrammarError(i, message), resume=i + len(raw))
@@ -378,7 +430,7 @@ class _ClauseParser:
         return _Broken(
             GrammarError(
                 i,
-                f"the value {raw!r} of {name!r} must be in double quotes (unquoted values may "
+                f"the value {_q(raw)} of {_q(name)} must be in double quotes (unquoted values may "
                 "hold only letters, digits, '_', '-' and '.')",
             )
         )
@@ -423,8 +475,8 @@ def is_package_name(text: str) -> bool:
 def parse_bundle_symbolic_name(text: str) -> ParsedHeader:
     """``Bundle-SymbolicName``: one clause with one symbolic name and optional parameters."""
     parsed = parse_clauses(text)
-    errors = list(parsed.errors)
-    if len(parsed.clauses) + len(parsed.errors) > 1:
+    errors = _Errors(parsed)
+    if len(parsed.clauses) + parsed.error_count > 1:
         errors.append(GrammarError(0, "there must be exactly one clause (one symbolic name)"))
     for clause in parsed.clauses:
         if len(clause.paths) != 1:
@@ -436,17 +488,17 @@ def parse_bundle_symbolic_name(text: str) -> ParsedHeader:
                 errors.append(
                     GrammarError(
                         position,
-                        f"{name!r} is not a symbolic name (dot-separated tokens of letters, "
+                        f"{_q(name)} is not a symbolic name (dot-separated tokens of letters, "
                         "digits, '_' and '-')",
                     )
                 )
-    return ParsedHeader(parsed.clauses, tuple(sorted(errors, key=lambda e: e.position)))
+    return errors.header(parsed.clauses)
 
 
 def parse_import_package(text: str) -> ParsedHeader:
     """``Import-Package``: package names, version ranges, no package imported twice."""
     parsed = parse_clauses(text)
-    errors = list(parsed.errors)
+    errors = _Errors(parsed)
     first_seen: dict[str, int] = {}
     for clause in parsed.clauses:
         errors.extend(_package_names(clause, "imported"))
@@ -455,7 +507,7 @@ def parse_import_package(text: str) -> ParsedHeader:
                 errors.append(
                     GrammarError(
                         position,
-                        f"package {name!r} is imported twice (Felix refuses the bundle: "
+                        f"package {_q(name)} is imported twice (Felix refuses the bundle: "
                         "'Duplicate import')",
                     )
                 )
@@ -470,23 +522,23 @@ def parse_import_package(text: str) -> ParsedHeader:
             errors.append(
                 GrammarError(
                     resolution.value_position,
-                    f"resolution:={resolution.value!r} is neither 'mandatory' nor 'optional' "
+                    f"resolution:={_q(resolution.value)} is neither 'mandatory' nor 'optional' "
                     "(frameworks treat it as mandatory)",
                 )
             )
-    return ParsedHeader(parsed.clauses, tuple(sorted(errors, key=lambda e: e.position)))
+    return errors.header(parsed.clauses)
 
 
 def parse_export_package(text: str) -> ParsedHeader:
     """``Export-Package``: package names, single versions (not ranges), no ``java.*``."""
     parsed = parse_clauses(text)
-    errors = list(parsed.errors)
+    errors = _Errors(parsed)
     for clause in parsed.clauses:
         errors.extend(_package_names(clause, "exported"))
         for name, position in zip(clause.paths, clause.path_positions, strict=True):
             if name == "java" or name.startswith("java."):
                 errors.append(
-                    GrammarError(position, f"{name!r}: java.* packages may not be exported")
+                    GrammarError(position, f"{_q(name)}: java.* packages may not be exported")
                 )
         for attribute in ("version", "specification-version"):
             parameter = clause.attribute(attribute)
@@ -499,16 +551,16 @@ def parse_export_package(text: str) -> ParsedHeader:
                 errors.append(
                     GrammarError(
                         parameter.position,
-                        f"an export may not set the {attribute!r} attribute "
+                        f"an export may not set the {_q(attribute)} attribute "
                         "(the framework adds it)",
                     )
                 )
-    return ParsedHeader(parsed.clauses, tuple(sorted(errors, key=lambda e: e.position)))
+    return errors.header(parsed.clauses)
 
 
 def _package_names(clause: Clause, verb: str) -> list[GrammarError]:
     return [
-        GrammarError(position, f"{name!r} is not a valid {verb} package name")
+        GrammarError(position, f"{_q(name)} is not a valid {verb} package name")
         for name, position in zip(clause.paths, clause.path_positions, strict=True)
         if not is_package_name(name)
     ]
@@ -520,14 +572,14 @@ def _range_errors(parameter: Parameter) -> list[GrammarError]:
         return [
             GrammarError(
                 parameter.value_position + parsed.position,
-                f"{parameter.name}={parameter.value!r}: {parsed.message}",
+                f"{parameter.name}={_q(parameter.value)}: {parsed.message}",
             )
         ]
     if parsed.is_empty:
         return [
             GrammarError(
                 parameter.value_position,
-                f"{parameter.name}={parameter.value!r} matches no version "
+                f"{parameter.name}={_q(parameter.value)} matches no version "
                 "(its floor is above its ceiling, or they are equal with an open end)",
             )
         ]
@@ -540,7 +592,7 @@ def _export_version_errors(parameter: Parameter) -> list[GrammarError]:
         return [
             GrammarError(
                 parameter.value_position,
-                f"{parameter.name}={parameter.value!r}: an export has one version, not a range",
+                f"{parameter.name}={_q(parameter.value)}: an export has one version, not a range",
             )
         ]
     parsed = parse_version(parameter.value)
@@ -548,7 +600,7 @@ def _export_version_errors(parameter: Parameter) -> list[GrammarError]:
         return [
             GrammarError(
                 parameter.value_position + parsed.position,
-                f"{parameter.name}={parameter.value!r}: {parsed.message}",
+                f"{parameter.name}={_q(parameter.value)}: {parsed.message}",
             )
         ]
     return []
@@ -563,7 +615,7 @@ def _version_pair(clause: Clause) -> list[GrammarError]:
     return [
         GrammarError(
             legacy.position,
-            f"version={version.value!r} and specification-version={legacy.value!r} differ "
+            f"version={_q(version.value)} and specification-version={_q(legacy.value)} differ "
             "(Felix refuses the bundle)",
         )
     ]

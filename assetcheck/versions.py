@@ -29,10 +29,16 @@ SortKey = tuple[Any, ...]
 
 
 def _component_key(component: str) -> SortKey:
-    runs = []
+    runs: list[tuple[Any, ...]] = []
     for run in _RUNS.findall(component):
         # A run is all ASCII digits or has none (str.isdigit would also accept '²').
-        runs.append((_NUMBER, int(run)) if "0" <= run[0] <= "9" else (_WORD, run.lower()))
+        if "0" <= run[0] <= "9":
+            # Numbers compare by value: by length once leading zeros are gone, then digit by
+            # digit. Never int(): quadratic in the length, and refused over 4,300 digits.
+            digits = run.lstrip("0")
+            runs.append((_NUMBER, len(digits), digits))
+        else:
+            runs.append((_WORD, run.lower()))
     return (*runs, _END_RUN)
 
 

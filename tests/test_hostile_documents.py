@@ -9,12 +9,13 @@ in under ``SECONDS`` and ``PEAK_MB``.
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.builders import descriptor, make_jar
+from tests.builders import descriptor, make_jar, make_zip, plugin_files, sdk_manifest
 from tests.probe import measured_check
 from tests.rules.support import check_one
 
@@ -100,3 +101,84 @@ def test_external_entities_are_never_read(secret: Path, tmp_path: Path) -> None:
     assert "XML002" in {f.code for f in result.findings}
     text = repr(result)
     assert SECRET not in text and "root:x:0:0" not in text
+
+
+# ---- manifests ------------------------------------------------------------------------------
+
+
+def _wrap(name: str, value: str) -> bytes:
+    """One header as the JAR tool writes it (72-byte lines), in linear time for huge values."""
+    line = f"{name}: {value}".encode()
+    parts = [line[:72]] + [b" " + line[i : i + 71] for i in range(72, len(line), 71)]
+    return b"\r\n".join(parts) + b"\r\n"
+
+
+def _stored_jar(manifest: bytes) -> bytes:
+    """The good plugin jar with this manifest, stored: a deflated one trips the ratio limit."""
+    files = plugin_files(**{MF: manifest})
+    return make_zip(files, compression=zipfile.ZIP_STORED)
+
+
+def _sdk_without(name: str) -> bytes:
+    return sdk_manifest(**{name: None}).encode()
+
+
+MANIFEST_CASES: dict[str, tuple[Callable[[], bytes], str | None]] = {
+    # 262,000 issues of one kind: kept to the first few, the rest counted.
+    "bad-lines.jar": (
+        lambda: _stored_jar(b"Manifest-Version: 1.0\r\n" + b"not a header line\r\n" * 262_000),
+        "MF006",
+    ),
+    # A 15 MB Import-Package: the OSGi grammar is checked on a bounded number of characters.
+    "import-15mb.jar": (
+        lambda: _stored_jar(
+            _sdk_without("Import-Package")
+            + _wrap(
+                "Import-Package",
+                ",".join(f'com.acme.p{n};version="[1.0,2)"' for n in range(450_000)),
+            )
+        ),
+        "MF014",
+    ),
+    # 3.5 million clauses, each an error.
+    "symbolic-name-14mb.jar": (
+        lambda: _stored_jar(
+            _sdk_without("Bundle-SymbolicName")
+            + _wrap("Bundle-SymbolicName", ",".join("a b" for _ in range(3_500_000)))
+        ),
+        "MF012",
+    ),
+    "continuations-1m.jar": (
+        lambda: _stored_jar(sdk_manifest().encode() + b"X-Long: a\r\n" + b" b\r\n" * 1_000_000),
+        None,
+    ),
+    "orphan-continuations-1m.jar": (
+        lambda: _stored_jar(b"Manifest-Version: 1.0\r\n\r\n" + b" b\r\n" * 1_000_000),
+        "MF004",
+    ),
+    "distinct-headers-1m.jar": (
+        lambda: _stored_jar(
+            b"Manifest-Version: 1.0\r\n" + b"".join(b"H%d: b\r\n" % n for n in range(1_200_000))
+        ),
+        "MF001",
+    ),
+    "repeated-header-3m.jar": (
+        lambda: _stored_jar(b"Manifest-Version: 1.0\r\n" + b"A: b\n" * 3_200_000),
+        "MF009",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(MANIFEST_CASES))
+def test_hostile_manifests_get_bounded_verdicts(name: str, tmp_path: Path) -> None:
+    build, code = MANIFEST_CASES[name]
+    data = build()
+    assert len(data) < 17_000_000  # under the document limit, so the manifest is read
+    if code is None:
+        path = tmp_path / name
+        path.write_bytes(data)
+        verdict = measured_check(path)
+        assert not [c for c in verdict["codes"] if c.startswith("MF")], verdict
+        assert verdict["seconds"] < SECONDS and verdict["peak_mb"] < PEAK_MB, verdict
+    else:
+        _measured(tmp_path, name, data, code)

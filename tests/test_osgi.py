@@ -353,3 +353,43 @@ def test_parsing_is_linear(unit: str) -> None:
     small, large = seconds(2_000), seconds(16_000)
     # 8x the input: linear is ~8x the time; quadratic would be ~64x. Generous for CI noise.
     assert large < max(small, 0.002) * 25, (small, large)
+
+
+# ---- hostile sizes --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1." + "9" * 5000 + ".0",
+        "9" * 5000,
+        "1.0." + "1" * 100_000,
+        "2147483648",
+        "0" * 5000 + "2147483648",
+    ],
+)
+def test_huge_version_parts_are_errors_not_crashes(text: str) -> None:
+    parsed = parse_version(text)
+    assert isinstance(parsed, GrammarError) and "larger than 2147483647" in parsed.message
+    assert len(parsed.message) < 200
+
+
+def test_leading_zeros_do_not_make_a_part_large() -> None:
+    assert parse_version("0" * 5000 + "7.1") == Version(7, 1)
+
+
+def test_a_huge_range_bound_is_an_error() -> None:
+    parsed = parse_range("[1.0," + "1" * 5000 + ")")
+    assert isinstance(parsed, GrammarError) and "ceiling" in parsed.message
+
+
+def test_errors_are_capped_and_counted() -> None:
+    parsed = parse_import_package(",".join(f"bad name{n}" for n in range(5000)))
+    assert len(parsed.errors) == 100 and parsed.error_count == 5000
+    assert [e.position for e in parsed.errors] == sorted(e.position for e in parsed.errors)
+    assert parsed.errors[0].position == 0
+
+
+def test_messages_quote_huge_values_clipped() -> None:
+    parsed = parse_import_package("a;version=" + "[" * 100_000)
+    assert parsed.errors and all(len(e.message) < 300 for e in parsed.errors)

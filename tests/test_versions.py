@@ -104,3 +104,11 @@ def test_compare_is_a_total_order(a: str, b: str, c: str) -> None:
     assert compare(a, a) == 0
     if compare(a, b) <= 0 and compare(b, c) <= 0:
         assert compare(a, c) <= 0
+
+
+def test_numbers_of_any_length_compare_by_value() -> None:
+    huge = "1" * 5000
+    assert compare(f"9.{huge}", f"10.{huge}") < 0
+    assert compare(f"1.{huge}", f"1.{huge}0") < 0
+    assert compare(f"1.{'0' * 5000}7", "1.7") == 0
+    assert compare(f"1.{huge}", "1.2") > 0

@@ -1,16 +1,28 @@
 """A JAR manifest parser that reports every deviation from the JAR file specification.
 
 https://docs.oracle.com/en/java/javase/17/docs/specs/jar/jar.html#jar-manifest
+
+It runs in one pass, in time and memory linear in the manifest: lines are read a chunk at a
+time, a header's continuation lines are joined into one buffer, and of each kind of issue only
+the first ``MAX_ISSUES`` are kept, with a count of the rest (a hostile manifest can hold a
+million bad lines).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 MAX_LINE_BYTES = 72
+JAVA_MAX_LINE_BYTES = 512  # java.util.jar.Manifest's line buffer: longer lines abort the read
+MAX_ISSUES = 20  # issues of one kind kept one by one; the rest are only counted
+MAX_SAME_HEADER = 20  # occurrences of one header name kept per section; the rest are counted
+# Headers read before reading stops: a signed jar at the entry limit (100,000 entries) has a
+# section of two headers per entry; a 16 MB manifest can hold millions of tiny ones.
+MAX_HEADERS = 250_000
+_BREAK = re.compile(rb"\r\n|\r|\n")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,69}\Z")
-_NEWLINE = re.compile(rb"\r\n|\n|\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +37,7 @@ class ManifestIssue:
     kind: str  # see read_manifest for the kinds
     line: int | None
     detail: str
+    length: int | None = None  # the line's length in bytes, for the line-too-long kinds
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,119 +45,185 @@ class Manifest:
     main: tuple[Header, ...] = ()
     sections: tuple[tuple[Header, ...], ...] = ()
     issues: tuple[ManifestIssue, ...] = field(default=())
+    # Issues of each kind beyond the first MAX_ISSUES: counted, not kept.
+    more_issues: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    _index: dict[str, list[Header]] = field(default_factory=dict, compare=False, repr=False)
 
     def get_all(self, name: str) -> list[Header]:
-        """Main-section headers with this name (header names are case-insensitive)."""
-        key = name.lower()
-        return [header for header in self.main if header.name.lower() == key]
+        """Main-section headers with this name (header names are case-insensitive).
+
+        At most ``MAX_SAME_HEADER`` of them: further repetitions are only counted (as
+        ``duplicate-header`` issues).
+        """
+        return list(self._index.get(name.lower(), ()))
 
     def get(self, name: str) -> Header | None:
-        found = self.get_all(name)
+        found = self._index.get(name.lower())
         return found[0] if found else None
+
+    def more(self, kind: str) -> int:
+        """How many issues of this kind were counted beyond the ones kept."""
+        return self.more_issues.get(kind, 0)
+
+
+class _Issues:
+    """The first MAX_ISSUES issues of each kind, in order, and a count of the rest."""
+
+    def __init__(self) -> None:
+        self.kept: list[ManifestIssue] = []
+        self.counts: dict[str, int] = {}
+
+    def add(self, kind: str, line: int | None, detail: str, length: int | None = None) -> None:
+        count = self.counts.get(kind, 0)
+        self.counts[kind] = count + 1
+        if count < MAX_ISSUES:
+            self.kept.append(ManifestIssue(kind, line, detail, length))
+
+    def wants(self, kind: str) -> bool:
+        """Whether an issue of this kind would be kept (so its detail is worth building)."""
+        return self.counts.get(kind, 0) < MAX_ISSUES
+
+    def more(self) -> dict[str, int]:
+        return {k: n - MAX_ISSUES for k, n in self.counts.items() if n > MAX_ISSUES}
+
+
+def _lines(data: bytes, chunk: int = 1 << 20) -> Iterator[bytes]:
+    """Each physical line without its break (CR, LF or CRLF), a chunk of lines at a time.
+
+    Chunks end just after a line break, so no CRLF is split between two of them, and at most
+    one chunk's lines are in memory at once.
+    """
+    start = 0
+    n = len(data)
+    while start < n:
+        found = _BREAK.search(data, min(start + chunk, n))
+        end = n if found is None else found.end()
+        yield from data[start:end].splitlines()
+        start = end
 
 
 def read_manifest(data: bytes) -> Manifest:
-    """Parse a manifest. Issue kinds: ``encoding``, ``line-too-long``, ``no-final-newline``,
-    ``bad-continuation``, ``bad-header``, ``bad-name``, ``duplicate-header``."""
-    issues: list[ManifestIssue] = []
+    """Parse a manifest. Issue kinds: ``encoding``, ``line-too-long`` (over 72 bytes),
+    ``line-too-long-for-java`` (512 bytes or more), ``no-final-newline``, ``bad-continuation``,
+    ``bad-header``, ``bad-name``, ``duplicate-header``, and ``too-many-headers``: more than
+    ``MAX_HEADERS`` headers, where reading stops (the manifest was not read whole)."""
+    issues = _Issues()
     if data.startswith(b"\xef\xbb\xbf"):
-        issues.append(ManifestIssue("encoding", 1, "starts with a UTF-8 byte-order mark"))
+        issues.add("encoding", 1, "starts with a UTF-8 byte-order mark")
         data = data[3:]
-    raw_lines = _NEWLINE.split(data)
-    if raw_lines and raw_lines[-1] == b"":
-        raw_lines.pop()
-    elif raw_lines:
-        issues.append(
-            ManifestIssue(
-                "no-final-newline",
-                len(raw_lines),
-                "the last line has no line break, so Java ignores it",
-            )
-        )
-    sections: list[list[Header]] = [[]]
+    sections: list[tuple[Header, ...]] = []
+    current: list[Header] = []
+    counts: dict[str, int] = {}  # occurrences of each header name in the current section
+    names: dict[bytes, str] = {}  # decoded header names, shared by every header of that name
+    total = 0
     # Java joins a header's continuation lines as bytes and decodes the whole value once, so a
     # multi-byte character may be split across a line break (JDK 11+ breaks at exactly 72 bytes).
-    pending: tuple[str, list[bytes], int] | None = None  # name, value pieces, line
+    pending: tuple[str, bytearray, int] | None = None  # name, value bytes, line
 
     def flush() -> None:
-        nonlocal pending
-        if pending is not None:
-            name, pieces, line = pending
-            raw_value = b"".join(pieces)
-            try:
-                value = raw_value.decode("utf-8")
-            except UnicodeDecodeError:
-                issues.append(ManifestIssue("encoding", line, f"{name} is not valid UTF-8"))
-                value = raw_value.decode("utf-8", "replace")
-            sections[-1].append(Header(name, value, line))
-            pending = None
+        nonlocal pending, total
+        if pending is None:
+            return
+        name, raw_value, line = pending
+        pending = None
+        try:
+            value = raw_value.decode("utf-8")
+        except UnicodeDecodeError:
+            issues.add("encoding", line, f"{_clip(name)} is not valid UTF-8")
+            value = raw_value.decode("utf-8", "replace")
+        key = name.lower()
+        seen = counts.get(key, 0)
+        counts[key] = seen + 1
+        if seen:
+            issues.add("duplicate-header", line, f"{_clip(name)} appears more than once")
+        if seen < MAX_SAME_HEADER:
+            current.append(Header(name, value, line))
+            total += 1
 
-    for number, raw in enumerate(raw_lines, start=1):
-        if len(raw) > MAX_LINE_BYTES:
-            issues.append(
-                ManifestIssue(
-                    "line-too-long",
-                    number,
-                    f"{len(raw)} bytes; lines may be at most {MAX_LINE_BYTES} bytes",
-                )
+    def end_section() -> None:
+        nonlocal current
+        flush()
+        if current:
+            sections.append(tuple(current))
+            current = []
+            counts.clear()
+
+    number = 0
+    for number, raw in enumerate(_lines(data), start=1):
+        length = len(raw)
+        if length >= JAVA_MAX_LINE_BYTES:
+            issues.add(
+                "line-too-long-for-java",
+                number,
+                f"{length:,} bytes; Java refuses lines of {JAVA_MAX_LINE_BYTES} bytes or more",
+                length,
             )
-        if raw == b"":
-            flush()
-            if sections[-1]:
-                sections.append([])
+        elif length > MAX_LINE_BYTES:
+            issues.add(
+                "line-too-long",
+                number,
+                f"{length} bytes; lines may be at most {MAX_LINE_BYTES} bytes",
+                length,
+            )
+        if not raw:
+            end_section()
             continue
-        if raw.startswith(b" "):
+        if raw[0] == 0x20:  # a continuation line
             if pending is None:
-                issues.append(
-                    ManifestIssue(
-                        "bad-continuation",
-                        number,
-                        "a continuation line (starting with a space) follows no header",
-                    )
+                issues.add(
+                    "bad-continuation",
+                    number,
+                    "a continuation line (starting with a space) follows no header",
                 )
             else:
-                pending[1].append(raw[1:])
+                value_bytes = pending[1]
+                value_bytes += memoryview(raw)[1:]
             continue
         flush()
+        if total >= MAX_HEADERS:
+            issues.add(
+                "too-many-headers",
+                number,
+                f"it has more than {MAX_HEADERS:,} headers; reading stopped at line {number:,}",
+            )
+            break
         raw_name, sep, raw_value = raw.partition(b": ")
         if not sep:
-            text = raw.decode("utf-8", "replace")
-            issues.append(
-                ManifestIssue(
-                    "bad-header", number, f"{_clip(text)!r} is not a 'Name: value' header line"
-                )
-            )
+            if issues.wants("bad-header"):
+                text = _clip(raw[:200].decode("utf-8", "replace"))
+                issues.add("bad-header", number, f"{text!r} is not a 'Name: value' header line")
+            else:
+                issues.add("bad-header", number, "")
             continue
-        name = raw_name.decode("utf-8", "replace")
+        name = names.get(raw_name)
+        if name is None:
+            name = raw_name.decode("utf-8", "replace")
+            if len(names) < 10_000:
+                names[raw_name] = name
         if not _NAME.match(name):
-            issues.append(ManifestIssue("bad-name", number, f"{name!r} is not a valid header name"))
-        pending = (name, [raw_value], number)
-    flush()
-    parsed = [tuple(section) for section in sections if section]
-    main = parsed[0] if parsed and not _is_named_section(parsed[0]) else ()
-    rest = parsed[1:] if main else parsed
-    for section in [main, *rest]:
-        issues.extend(_duplicates(section))
-    return Manifest(main=tuple(main), sections=tuple(rest), issues=tuple(issues))
-
-
-def _is_named_section(section: tuple[Header, ...]) -> bool:
-    return section[0].name.lower() == "name"
-
-
-def _duplicates(section: tuple[Header, ...]) -> list[ManifestIssue]:
-    seen: set[str] = set()
-    found = []
-    for header in section:
-        key = header.name.lower()
-        if key in seen:
-            found.append(
-                ManifestIssue(
-                    "duplicate-header", header.line, f"{header.name} appears more than once"
-                )
+            issues.add("bad-name", number, f"{_clip(name)!r} is not a valid header name")
+        pending = (name, bytearray(raw_value), number)
+    else:
+        end_section()
+        if number and not data.endswith((b"\n", b"\r")):
+            issues.add(
+                "no-final-newline", number, "the last line has no line break, so Java ignores it"
             )
-        seen.add(key)
-    return found
+    if current:
+        sections.append(tuple(current))
+    main: tuple[Header, ...] = ()
+    if sections and sections[0][0].name.lower() != "name":
+        main = sections.pop(0)
+    index: dict[str, list[Header]] = {}
+    for header in main:
+        index.setdefault(header.name.lower(), []).append(header)
+    return Manifest(
+        main=main,
+        sections=tuple(sections),
+        issues=tuple(sorted(issues.kept, key=lambda issue: issue.line or 0)),
+        more_issues=issues.more(),
+        _index=index,
+    )
 
 
 def _clip(text: str, width: int = 40) -> str:

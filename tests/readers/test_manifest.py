@@ -2,7 +2,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assetcheck.readers.manifest import read_manifest
+from assetcheck.readers.manifest import (
+    MAX_HEADERS,
+    MAX_ISSUES,
+    MAX_SAME_HEADER,
+    _lines,
+    read_manifest,
+)
 from tests.builders import sdk_manifest
 
 
@@ -51,3 +57,46 @@ def test_sections() -> None:
 @given(st.binary(max_size=2000))
 def test_never_raises(data: bytes) -> None:
     read_manifest(data)
+
+
+# ---- bounded work on hostile manifests ------------------------------------------------------
+
+
+def test_issues_of_one_kind_are_capped_and_counted() -> None:
+    manifest = read_manifest(b"Manifest-Version: 1.0\n" + b"no colon\n" * 1000)
+    bad = [issue for issue in manifest.issues if issue.kind == "bad-header"]
+    assert len(bad) == MAX_ISSUES and [i.line for i in bad[:2]] == [2, 3]
+    assert manifest.more("bad-header") == 1000 - MAX_ISSUES
+
+
+def test_repeated_headers_are_kept_up_to_a_cap() -> None:
+    manifest = read_manifest(b"A: 1\n" * 100)
+    assert len(manifest.get_all("a")) == MAX_SAME_HEADER
+    dups = [issue for issue in manifest.issues if issue.kind == "duplicate-header"]
+    assert len(dups) + manifest.more("duplicate-header") == 99
+
+
+def test_a_million_continuation_lines_join_into_one_value() -> None:
+    manifest = read_manifest(b"X-Long: a\n" + b" b\n" * 1_000_000)
+    header = manifest.get("X-Long")
+    assert header is not None and len(header.value) == 1_000_001 and manifest.issues == ()
+
+
+def test_reading_stops_after_too_many_headers() -> None:
+    data = b"".join(b"H%d: v\n" % i for i in range(MAX_HEADERS + 10))
+    manifest = read_manifest(data)
+    assert len(manifest.main) == MAX_HEADERS
+    assert [i.kind for i in manifest.issues] == ["too-many-headers"]
+
+
+def test_long_lines_carry_their_length_and_java_s_limit() -> None:
+    manifest = read_manifest(b"A: " + b"x" * 97 + b"\nB: " + b"y" * 600 + b"\n")
+    assert [(i.kind, i.line, i.length) for i in manifest.issues] == [
+        ("line-too-long", 1, 100),
+        ("line-too-long-for-java", 2, 603),
+    ]
+
+
+@given(st.lists(st.sampled_from([b"a", b" ", b"\r", b"\n", b"\r\n"]), max_size=60).map(b"".join))
+def test_lines_are_split_the_same_in_chunks(data: bytes) -> None:
+    assert list(_lines(data, chunk=3)) == data.splitlines()

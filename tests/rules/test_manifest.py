@@ -296,3 +296,51 @@ def test_a_20_kb_import_package_is_checked_quickly(tmp_path: Path) -> None:
 
 def test_a_zip_with_neither_descriptor_nor_manifest_is_dsc001s_finding(tmp_path: Path) -> None:
     assert _mf_codes(make_zip({"x.txt": "x"}), tmp_path) == []
+
+
+# ---- bounded findings and digit runs ---------------------------------------------------------
+
+DIGITS = "1" * 5000  # over int()'s 4,300-digit limit
+
+
+def test_bad_lines_are_listed_then_summarised(tmp_path: Path) -> None:
+    data = jar("Manifest-Version: 1.0\r\n" + "not a header\r\n" * 5000)
+    findings = _mf_findings(data, tmp_path, "MF006")
+    assert len(findings) == 21
+    assert "and 4,980 more lines" in findings[-1].message and findings[0].line == 2
+
+
+def test_a_grammar_header_over_the_budget_is_reported_not_parsed(tmp_path: Path) -> None:
+    value = ",".join(f"com.acme.p{n}" for n in range(100_000))  # ~1.3 MB
+    (finding,) = _mf_findings(sdk(**{"Import-Package": value}), tmp_path, "MF014")
+    assert "was not checked" in finding.message and "1,048,576" in finding.message
+
+
+def test_error_counts_include_the_errors_not_kept(tmp_path: Path) -> None:
+    value = ",".join(f"bad package {n}" for n in range(500))
+    findings = _mf_findings(sdk(**{"Import-Package": value}), tmp_path, "MF014")
+    assert len(findings) == 11 and "490 more errors" in findings[-1].message
+
+
+def test_huge_values_are_clipped_in_messages(tmp_path: Path) -> None:
+    (finding,) = _mf_findings(sdk(**{"Bundle-Version": "v" * 100_000}), tmp_path, "MF013")
+    assert len(finding.message) < 500
+
+
+def test_a_5000_digit_bundle_version_part_is_invalid(tmp_path: Path) -> None:
+    (finding,) = _mf_findings(sdk(**{"Bundle-Version": f"1.{DIGITS}.0"}), tmp_path, "MF013")
+    assert "5,000 digits" in finding.message and "2147483647" in finding.message
+
+
+def test_a_5000_digit_range_bound_is_invalid(tmp_path: Path) -> None:
+    value = f'org.slf4j;version="[1.7,{DIGITS})"'
+    (finding,) = _mf_findings(sdk(**{"Import-Package": value}), tmp_path, "MF014")
+    assert "range ceiling" in finding.message and "5,000 digits" in finding.message
+
+
+def test_a_5000_digit_plugin_version_matches_no_bundle_version(tmp_path: Path) -> None:
+    from tests.builders import descriptor
+
+    data = make_jar(**{"atlassian-plugin.xml": descriptor(version=f"1.{DIGITS}.0")})
+    (finding,) = _mf_findings(data, tmp_path, "MF024")
+    assert "not a valid OSGi version" in finding.message and len(finding.message) < 600
