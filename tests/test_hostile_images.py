@@ -95,8 +95,24 @@ HOSTILE: dict[str, tuple[bytes | Callable[[], bytes], str, str]] = {
     ),
     # 16 million pixels over nearly 50,000 IDAT chunks (the chunk cap): each costs Pillow a call.
     "png-most-idat.png": (lambda: png_with_split_idat(4000, 4000, 49_000), "logo", "IMG010"),
-    # Just under the pixel limit: this one is decoded, and must still fit the memory bound.
+    # Just under the pixel limit: these are decoded, and must still fit the memory bound.
     "largest-decoded.png": (flat_image(4000, 4000), "highlight", "IMG010"),
+    # Decoded whole, a 16-megapixel progressive CMYK JPEG peaked at 211 MB: libjpeg keeps every
+    # coefficient (128 MB) and Pillow the pixels (64 MB). It is decoded at 1/8 scale now.
+    "largest-decoded-cmyk.jpg": (
+        lambda: make_image(4000, 4000, "JPEG", "CMYK", progressive=True),
+        "highlight",
+        "IMG010",
+    ),
+    "largest-decoded-444.jpg": (
+        lambda: make_image(4000, 4000, "JPEG", progressive=True, subsampling=0, quality=95),
+        "highlight",
+        "IMG010",
+    ),
+    "largest-decoded-rgba.png": (lambda: make_image(4000, 4000, "PNG", "RGBA"), "logo", "IMG010"),
+    # 64 MB of pixels in the file, as many decoded.
+    "largest-decoded-rgba.bmp": (lambda: make_image(4000, 4000, "BMP", "RGBA"), "logo", "IMG010"),
+    "largest-decoded.gif": (lambda: make_image(4000, 4000, "GIF", "P"), "logo", "IMG010"),
 }
 
 

@@ -298,6 +298,29 @@ def test_arithmetic_coded_jpeg_is_not_held_to_the_huffman_bound() -> None:
     assert not (facts.decode_error or "").startswith("truncated: the JPEG holds")
 
 
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+def test_large_jpeg_decoded_at_reduced_scale_is_still_checked(progressive: bool) -> None:
+    # Over 2 million pixels libjpeg decodes at 1/8 scale, reading every scan all the same.
+    jpeg = make_image(2000, 1500, "JPEG", progressive=progressive)
+    facts = probe_image(jpeg, "x.jpg")
+    assert (facts.width, facts.height, facts.mode) == (2000, 1500, "RGB")
+    assert (facts.decoded, facts.decode_error) == (True, None)
+    # The first scan's first component names Huffman tables 3 and 3, never defined.
+    sos = jpeg.index(b"\xff\xda")
+    undefined_tables = jpeg[: sos + 6] + b"\x33" + jpeg[sos + 7 :]
+    facts = probe_image(undefined_tables, "x.jpg")
+    assert (facts.decoded, facts.decode_error) == (
+        True,
+        "broken data stream when reading image file",
+    )
+    # A bogus Huffman table: its code counts add up to more than 256 symbols.
+    dht = jpeg.index(b"\xff\xc4")
+    bogus_table = jpeg[: dht + 5] + b"\xff" * 16 + jpeg[dht + 21 :]
+    assert probe_image(bogus_table, "x.jpg").decode_error is not None
+    truncated = probe_image(jpeg[: len(jpeg) // 2], "x.jpg")
+    assert truncated.decode_error == "truncated: the JPEG ends inside its image data"
+
+
 # --- trailing data --------------------------------------------------------------------------
 
 
