@@ -469,7 +469,8 @@ def rules_command(code: str | None) -> None:
         raise click.BadParameter(
             f"no rule {code!r}; `assetcheck rules` lists them", param_hint="CODE"
         )
-    click.echo(f"{found.code} ({found.severity.label} by default)\n")
+    kind = "; integrity: always runs, cannot be switched off" if found.integrity else ""
+    click.echo(f"{found.code} ({found.severity.label} by default{kind})\n")
     click.echo(found.doc)
 
 

@@ -116,3 +116,22 @@ def test_nothing_imports_the_cli() -> None:
     for path in sorted((ROOT / "assetcheck").rglob("*.py")):
         if path.name not in ("cli.py", "__main__.py"):
             assert "assetcheck.cli" not in _imports(path), path
+
+
+def test_readme_names_exactly_the_integrity_rules() -> None:
+    """The README's list of what can never be switched off is the registry's."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = text.split("**What can never be switched off.**", 1)[1].split("They run", 1)[0]
+    listed: set[str] = set()
+    for first, last in re.findall(r"`([A-Z]+\d{3})`(?:-`([A-Z]+\d{3})`)?", paragraph):
+        if not last:
+            listed.add(first)
+            continue
+        family = first.rstrip("0123456789")
+        low, high = int(first[len(family) :]), int(last[len(family) :])
+        listed |= {
+            r.code
+            for r in RULES
+            if r.family == family and low <= int(r.code[len(family) :]) <= high
+        }
+    assert listed == {r.code for r in RULES if r.integrity}

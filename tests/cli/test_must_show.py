@@ -88,3 +88,27 @@ def test_changed_image_checks_only_that_image(tmp_path: Path) -> None:
         "images/highlight3.png",
         "images/logo.png",
     }
+
+
+# Issue 7's must-show lines, through the installed entry point as a user types them.
+
+
+def _cli(*args: str) -> int:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "assetcheck", *args]
+    return subprocess.run(command, capture_output=True, check=False, timeout=60).returncode
+
+
+def test_select_cannot_hide_a_truncated_jar() -> None:
+    truncated = Path(__file__).resolve().parents[2] / "samples/artifacts/bad/truncated.jar"
+    assert _cli("check", "--select", "DSC", str(truncated)) == 1
+
+
+def test_a_report_never_overwrites_the_jar_it_checked(tmp_path: Path) -> None:
+    jar = tmp_path / "x.jar"
+    jar.write_bytes(make_jar())
+    before = jar.read_bytes()
+    assert _cli("check", str(jar), "-o", str(jar)) == 2
+    assert jar.read_bytes() == before
