@@ -10,7 +10,6 @@ be parsed, one rule reports it (DSC001, or the XML rules) and the others stay si
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +39,7 @@ DC_COMPATIBLE = "atlassian-data-center-compatible"
 BOOLEAN_PARAMS = ("atlassian-licensing-enabled", "read-only-access-mode-compatible")
 IMAGE_PARAMS = ("plugin-icon", "plugin-logo", "plugin-banner", "vendor-icon", "vendor-logo")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".webp")
+SHOWN_PLACES = 5  # places a finding names before it counts the rest
 PARAM_HINT = "Add it to <plugin-info> in src/main/resources/atlassian-plugin.xml"
 
 
@@ -96,6 +96,10 @@ def _info(view: DescriptorView) -> Any | None:
 
 def _text(element: Any | None) -> str:
     return "" if element is None or element.text is None else element.text.strip()
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _line(element: Any | None) -> int | None:
@@ -645,19 +649,69 @@ def _scope(module: Any) -> frozenset[tuple[str, str | None, str | None]] | None:
     return frozenset(scope)
 
 
-def _overlap(first: Any, second: Any) -> bool:
-    a, b = _scope(first), _scope(second)
-    if a is None or b is None:
-        return True
-    # Different version ranges of one application are taken as disjoint: comparing ranges is
-    # not worth a false alarm.
-    return any(
-        app1 == app2
-        and (v1 is None or v2 is None or v1 == v2)
-        and (m1 is None or m2 is None or m1 == m2)
-        for app1, v1, m1 in a
-        for app2, v2, m2 in b
-    )
+class _Scopes:
+    """Where the modules seen so far apply, to ask in constant time whether a new one overlaps.
+
+    Two modules overlap when either applies everywhere, or they share an application whose
+    version and mode agree (an unset version or mode agrees with any). Different version
+    ranges of one application are taken as disjoint: comparing ranges is not worth a false
+    alarm.
+    """
+
+    def __init__(self) -> None:
+        self.first: Any | None = None  # the first module seen
+        self.everywhere: Any | None = None  # the first unrestricted module
+        # application -> (version, mode) pairs, versions and modes seen: each to a module.
+        self.pairs: dict[str, dict[tuple[str | None, str | None], Any]] = {}
+        self.versions: dict[str, dict[str | None, Any]] = {}
+        self.modes: dict[str, dict[str | None, Any]] = {}
+
+    def overlapping(self, module: Any) -> Any | None:
+        """An earlier module this one overlaps, or None."""
+        scope = _scope(module)
+        if scope is None:
+            return self.first
+        if self.everywhere is not None:
+            return self.everywhere
+        for application, version, mode in scope:
+            pairs = self.pairs.get(application)
+            if not pairs:
+                continue
+            if version is None and mode is None:
+                return next(iter(pairs.values()))
+            # Elements with no children are false: look keys up, never `a or b`.
+            if version is None:
+                found = _first(self.modes[application], (mode, None))
+            elif mode is None:
+                found = _first(self.versions[application], (version, None))
+            else:
+                keys = ((version, mode), (None, mode), (version, None), (None, None))
+                found = _first(pairs, keys)
+            if found is not None:
+                return found
+        return None
+
+    def add(self, module: Any) -> None:
+        if self.first is None:
+            self.first = module
+        scope = _scope(module)
+        if scope is None:
+            self.everywhere = self.everywhere if self.everywhere is not None else module
+            return
+        for application, version, mode in scope:
+            self.pairs.setdefault(application, {}).setdefault((version, mode), module)
+            self.versions.setdefault(application, {}).setdefault(version, module)
+            self.modes.setdefault(application, {}).setdefault(mode, module)
+
+
+def _first(table: dict[Any, Any], keys: tuple[Any, ...]) -> Any | None:
+    return next((table[key] for key in keys if key in table), None)
+
+
+def _where(modules: list[Any]) -> str:
+    shown = ", ".join(f"<{m.tag}> on line {m.sourceline}" for m in modules[:SHOWN_PLACES])
+    more = len(modules) - SHOWN_PLACES
+    return shown + (f" and {more:,} more" if more > 0 else "")
 
 
 @rule("DSC040", ERROR, DescriptorView)
@@ -676,20 +730,28 @@ def duplicate_module_keys(view: DescriptorView) -> Iterator[Problem]:
     root = _root(view)
     if root is None:
         return
-    seen: dict[str, list[Any]] = defaultdict(list)
+    scopes: dict[str, _Scopes] = {}
+    clashes: dict[str, list[Any]] = {}  # key -> the first module, then each one clashing
     for module in root:
         if not isinstance(module.tag, str) or module.tag in ("plugin-info", "resource"):
             continue  # comments and processing instructions have non-string tags
         key = module.get("key")
         if key is None:
             continue
-        earlier = next((m for m in seen[key] if _overlap(m, module)), None)
+        seen = scopes.setdefault(key, _Scopes())
+        earlier = seen.overlapping(module)
         if earlier is not None:
-            yield Problem(
-                f"the module key {key!r} of <{module.tag}> is already used by "
-                f"<{earlier.tag}> on line {earlier.sourceline} (expected unique module keys)",
-                hint="Rename one of the modules' key attributes (references to it, such as "
-                "pluginKey:moduleKey, must follow).",
-                line=module.sourceline,
-            )
-        seen[key].append(module)
+            clashes.setdefault(key, [earlier]).append(module)
+        seen.add(module)
+    for key, modules in clashes.items():
+        first, *others = modules
+        count = len(others)
+        yield Problem(
+            f"the module key {_clip(key)!r} of <{first.tag}> on line {first.sourceline} is "
+            f"used again by {count:,} module{'s' if count > 1 else ''} that apply with it: "
+            f"{_where(others)} (expected unique module keys)",
+            hint="Rename the modules' key attributes so each is unique (references to them, "
+            "such as pluginKey:moduleKey, must follow), or restrict them to different "
+            "applications.",
+            line=others[0].sourceline,
+        )

@@ -182,3 +182,28 @@ def test_hostile_manifests_get_bounded_verdicts(name: str, tmp_path: Path) -> No
         assert verdict["seconds"] < SECONDS and verdict["peak_mb"] < PEAK_MB, verdict
     else:
         _measured(tmp_path, name, data, code)
+
+
+# ---- descriptors ----------------------------------------------------------------------------
+
+
+def _same_key_modules(count: int, *, restricted: bool) -> bytes:
+    """``count`` modules sharing one key; restricted ones each to its own application."""
+    scope = ' application="app{n}"' if restricted else ""
+    modules = "".join(
+        f'\n    <servlet key="same"{scope.format(n=n)} class="C{n}"/>' for n in range(count)
+    )
+    return make_jar(**{DESCRIPTOR: descriptor(modules=modules)})
+
+
+@pytest.mark.parametrize("restricted", [True, False], ids=["disjoint", "colliding"])
+def test_thousands_of_modules_sharing_a_key(restricted: bool, tmp_path: Path) -> None:
+    data = _same_key_modules(5000, restricted=restricted)
+    path = tmp_path / "modules.jar"
+    path.write_bytes(data)
+    verdict = measured_check(path)
+    assert ("DSC040" in verdict["codes"]) is not restricted, verdict
+    assert verdict["seconds"] < SECONDS and verdict["peak_mb"] < PEAK_MB, verdict
+    if not restricted:
+        found = [f for f in check_one(path).findings if f.code == "DSC040"]
+        assert len(found) == 1 and "4,999 modules" in found[0].message

@@ -405,7 +405,7 @@ def test_image_params_with_a_leading_slash_resolve(tmp_path: Path) -> None:
     [
         (DUPLICATE_MODULES, 1),
         ('<component key="a" class="A"/><component-import key="a" interface="B"/>', 1),
-        ('<web-item key="a"/><web-item key="a"/><web-item key="a"/>', 2),
+        ('<web-item key="a"/><web-item key="a"/><web-item key="a"/>', 1),
         (
             '<web-item key="a"><label key="same"/></web-item><web-item key="b"><label key="same"/>'
             "</web-item>",
@@ -471,3 +471,34 @@ def test_arbitrary_values_never_raise(
 def test_url_check_never_raises(text: str) -> None:
     result = rules._url_problem(text)
     assert result is None or isinstance(result, str)
+
+
+@pytest.mark.parametrize(
+    ("modules", "duplicates"),
+    [
+        # Modes and versions: unset agrees with anything, set ones must be equal.
+        (
+            '<web-item key="a"><restrict application="jira" mode="dc"/></web-item>'
+            '<web-item key="a"><restrict application="jira" version="[9,10)"/></web-item>',
+            1,
+        ),
+        (
+            '<web-item key="a"><restrict application="jira" version="[9,10)" mode="dc"/>'
+            '</web-item><web-item key="a"><restrict application="jira" version="[9,10)" '
+            'mode="server"/></web-item>',
+            0,
+        ),
+        ('<web-item key="a" application="jira"/><web-item key="a" application="jira"/>', 1),
+        ('<web-item key="a"/><servlet key="b"/><web-item key="a"/><servlet key="b"/>', 2),
+    ],
+)
+def test_module_key_scopes(modules: str, duplicates: int) -> None:
+    found = run_rule(rules.duplicate_module_keys, descriptor(modules=modules))
+    assert len(found) == duplicates, [p.message for p in found]
+
+
+def test_one_finding_per_duplicated_key_names_places_and_count() -> None:
+    modules = "".join(f'\n<servlet key="same" class="C{n}"/>' for n in range(50))
+    (problem,) = run_rule(rules.duplicate_module_keys, descriptor(modules=modules))
+    assert "used again by 49 modules" in problem.message and "and 44 more" in problem.message
+    assert problem.message.count("on line") == 6  # the first, then five of the others
