@@ -40,6 +40,7 @@ BOOLEAN_PARAMS = ("atlassian-licensing-enabled", "read-only-access-mode-compatib
 IMAGE_PARAMS = ("plugin-icon", "plugin-logo", "plugin-banner", "vendor-icon", "vendor-logo")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".webp")
 SHOWN_PLACES = 5  # places a finding names before it counts the rest
+MAX_FINDINGS = 20  # findings of one kind listed one by one per file; one more sums up the rest
 PARAM_HINT = "Add it to <plugin-info> in src/main/resources/atlassian-plugin.xml"
 
 
@@ -51,30 +52,57 @@ def is_placeholder(value: str | None) -> bool:
     return value is not None and "${" in value
 
 
+class Suggestions:
+    """Existing entries a broken image reference probably meant: another extension or case.
+
+    Built once per rule run: the archive's entries are indexed by lower-cased name on the
+    first miss, so 30,000 broken references cost 30,000 lookups, not 30,000 scans.
+    """
+
+    def __init__(self, container: Any) -> None:
+        self.container = container
+        self._lowered: dict[str, str] | None = None
+
+    def similar(self, ref: str) -> str | None:
+        stem, dot, suffix = ref.rpartition(".")
+        if dot and "/" not in suffix:
+            for other in IMAGE_SUFFIXES:
+                candidate = stem + other
+                if candidate != ref and self.container.has(candidate):
+                    return candidate
+        if isinstance(self.container, ArchiveView):
+            if self._lowered is None:
+                self._lowered = {}
+                for entry in self.container.entries:
+                    if not entry.is_dir:
+                        self._lowered.setdefault(entry.name.lower(), entry.name)
+            found = self._lowered.get(ref.lower())
+            if found is not None and found != ref:
+                return found
+        return None
+
+    def hint(self, ref: str, where: str) -> str:
+        similar = self.similar(ref)
+        if similar is not None:
+            return f"Did you mean '{similar}'? It exists; point {where} at it, or rename the file."
+        return (
+            f"Add the image under src/main/resources/{ref}, or point {where} at an existing "
+            "image (paths are relative to the jar's root)."
+        )
+
+
 def similar_entry(container: Any, ref: str) -> str | None:
     """An existing entry a broken image reference probably meant: another extension or case."""
-    stem, dot, suffix = ref.rpartition(".")
-    if dot and "/" not in suffix:
-        for other in IMAGE_SUFFIXES:
-            candidate = stem + other
-            if candidate != ref and container.has(candidate):
-                return candidate
-    if isinstance(container, ArchiveView):
-        lowered = ref.lower()
-        for entry in container.entries:
-            if entry.name != ref and entry.name.lower() == lowered and not entry.is_dir:
-                return entry.name
-    return None
+    return Suggestions(container).similar(ref)
 
 
 def missing_image_hint(container: Any, ref: str, where: str) -> str:
-    similar = similar_entry(container, ref)
-    if similar is not None:
-        return f"Did you mean '{similar}'? It exists; point {where} at it, or rename the file."
-    return (
-        f"Add the image under src/main/resources/{ref}, or point {where} at an existing image "
-        "(paths are relative to the jar's root)."
-    )
+    return Suggestions(container).hint(ref, where)
+
+
+def example_refs(refs: list[str]) -> str:
+    shown = ", ".join(f"'{clip(ref)}'" for ref in refs[:SHOWN_PLACES])
+    return shown + (f" and {len(refs) - SHOWN_PLACES:,} more" if len(refs) > SHOWN_PLACES else "")
 
 
 def listing_principles() -> dict[str, Any]:
@@ -98,7 +126,7 @@ def _text(element: Any | None) -> str:
     return "" if element is None or element.text is None else element.text.strip()
 
 
-def _clip(text: str, width: int = 60) -> str:
+def clip(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -597,6 +625,7 @@ def image_params_exist(view: DescriptorView) -> Iterator[Problem]:
     """
     if _info(view) is None:
         return
+    missing: list[tuple[Any, str, str]] = []  # (param, its name, the missing path)
     for param in view.params():
         name = param.get("name")
         if name not in IMAGE_PARAMS:
@@ -604,7 +633,6 @@ def image_params_exist(view: DescriptorView) -> Iterator[Problem]:
         value = _text(param)
         if is_placeholder(value):
             continue
-        where = f"the {name} param"
         if not value:
             yield Problem(
                 f"the param {name} is empty (expected the path of an image in the jar)",
@@ -614,12 +642,23 @@ def image_params_exist(view: DescriptorView) -> Iterator[Problem]:
             continue
         ref = normalise_ref(value)
         if not view.container.has(ref):
-            yield Problem(
-                f"the param {name} points at '{ref}', which does not exist "
-                "(expected an image entry at that path)",
-                hint=missing_image_hint(view.container, ref, where),
-                line=param.sourceline,
-            )
+            missing.append((param, name, ref))
+    suggestions = Suggestions(view.container)
+    for param, name, ref in missing[:MAX_FINDINGS]:
+        yield Problem(
+            f"the param {name} points at '{clip(ref)}', which does not exist "
+            "(expected an image entry at that path)",
+            hint=suggestions.hint(ref, f"the {name} param"),
+            line=param.sourceline,
+        )
+    rest = missing[MAX_FINDINGS:]
+    if rest:
+        yield Problem(
+            f"and {len(rest):,} more image params point at files that do not exist: "
+            f"{example_refs([ref for _, _, ref in rest])} (expected image entries at those paths)",
+            hint="Add the images under src/main/resources/, or fix the params' paths.",
+            line=rest[0][0].sourceline,
+        )
 
 
 # ---- modules -------------------------------------------------------------------------------
@@ -747,7 +786,7 @@ def duplicate_module_keys(view: DescriptorView) -> Iterator[Problem]:
         first, *others = modules
         count = len(others)
         yield Problem(
-            f"the module key {_clip(key)!r} of <{first.tag}> on line {first.sourceline} is "
+            f"the module key {clip(key)!r} of <{first.tag}> on line {first.sourceline} is "
             f"used again by {count:,} module{'s' if count > 1 else ''} that apply with it: "
             f"{_where(others)} (expected unique module keys)",
             hint="Rename the modules' key attributes so each is unique (references to them, "

@@ -22,7 +22,13 @@ from assetcheck.api import (
     rule,
     rule_data,
 )
-from rules.descriptor import is_placeholder, missing_image_hint
+from rules.descriptor import (
+    MAX_FINDINGS,
+    Suggestions,
+    clip,
+    example_refs,
+    is_placeholder,
+)
 
 ROOT = "atlassian-plugin-marketing"
 HIGHLIGHTS = 3
@@ -85,24 +91,36 @@ def images_exist(view: MarketingView) -> Iterator[Problem]:
     root = _root(view)
     if root is None:
         return
+    missing: list[tuple[Any, str, str, str]] = []  # (element, attribute, what, path)
     for element, attribute, what in _image_refs(root):
         value = element.get(attribute)
         if value is None or is_placeholder(value):
             continue  # an absent cropped image is MKT011's finding
         ref = normalise_ref(value)
-        where = f'the {attribute}="" attribute of <{element.tag}>'
         if not ref:
             yield Problem(
                 f"{what} has an empty {attribute} attribute (expected the path of an image)",
-                hint=f"Fill in {where}, or remove the element.",
+                hint=f'Fill in the {attribute}="" attribute of <{element.tag}>, or remove the '
+                "element.",
                 line=element.sourceline,
             )
         elif not view.container.has(ref):
-            yield Problem(
-                f"{what} is '{ref}', which does not exist (expected an image entry at that path)",
-                hint=missing_image_hint(view.container, ref, where),
-                line=element.sourceline,
-            )
+            missing.append((element, attribute, what, ref))
+    suggestions = Suggestions(view.container)
+    for element, attribute, what, ref in missing[:MAX_FINDINGS]:
+        yield Problem(
+            f"{what} is '{clip(ref)}', which does not exist (expected an image entry at that path)",
+            hint=suggestions.hint(ref, f'the {attribute}="" attribute of <{element.tag}>'),
+            line=element.sourceline,
+        )
+    rest = missing[MAX_FINDINGS:]
+    if rest:
+        yield Problem(
+            f"and {len(rest):,} more images the marketing descriptor references do not exist: "
+            f"{example_refs([ref for *_, ref in rest])} (expected image entries at those paths)",
+            hint="Add the images under src/main/resources/, or fix the references' paths.",
+            line=rest[0][0].sourceline,
+        )
 
 
 @rule("MKT003", WARNING, MarketingView)

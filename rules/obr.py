@@ -13,7 +13,7 @@ root jar every plugin rule) on their own; a jar that cannot be opened is theirs 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -33,6 +33,7 @@ OBR_XML = "obr.xml"
 DESCRIPTOR = "atlassian-plugin.xml"
 DEPENDENCIES = "dependencies/"
 SHOWN = 10  # how many examples a finding names
+MAX_FINDINGS = 20  # findings of one kind listed one by one; one more sums up the rest
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 REBUILD = (
     "Rebuild the .obr with `atlas-package` (AMPS generate-obr-artifact), which writes obr.xml "
@@ -161,17 +162,33 @@ def _jars(view: ObrView) -> list[str]:
     return list(dict.fromkeys(n for n in names if n.lower().endswith(".jar")))
 
 
-def _near_miss(path: str, jars: list[str]) -> str | None:
-    """A bundled jar a broken uri probably meant: the same name in another case or folder."""
-    lowered = path.lower()
-    for jar in jars:
-        if jar.lower() == lowered:
-            return jar
-    base = path.rpartition("/")[2]
-    for jar in jars:
-        if jar.rpartition("/")[2] == base:
-            return jar
-    return None
+class _NearMisses:
+    """Bundled jars a broken uri probably meant: the same name in another case or folder.
+
+    Indexed once, so each of 30,000 broken uris is two lookups, not two scans of every jar.
+    """
+
+    def __init__(self, jars: list[str]) -> None:
+        self.by_lower: dict[str, str] = {}
+        self.by_base: dict[str, str] = {}
+        for jar in jars:
+            self.by_lower.setdefault(jar.lower(), jar)
+            self.by_base.setdefault(jar.rpartition("/")[2], jar)
+
+    def __call__(self, path: str) -> str | None:
+        return self.by_lower.get(path.lower()) or self.by_base.get(path.rpartition("/")[2])
+
+
+def _capped(problems: Iterator[Problem], summary: Callable[[int], Problem]) -> Iterator[Problem]:
+    """The first ``MAX_FINDINGS`` problems, then one ``summary`` counting the rest."""
+    rest = 0
+    for count, problem in enumerate(problems):
+        if count < MAX_FINDINGS:
+            yield problem
+        else:
+            rest += 1
+    if rest:
+        yield summary(rest)
 
 
 def _examples(names: list[str]) -> str:
@@ -210,6 +227,19 @@ def _same_version(declared: str, actual: str) -> bool:
     if isinstance(ours, Version) and isinstance(theirs, Version):
         return ours == theirs
     return declared.strip() == actual.strip()
+
+
+def _same_number(digits: str, number: int) -> bool:
+    """Whether ASCII ``digits`` spell ``number``, without int() of a run that may be huge."""
+    return (digits.lstrip("0") or "0") == str(number)
+
+
+def _shown_number(digits: str) -> str:
+    """A digit run for a message: with separators when short, its length when not."""
+    significant = digits.lstrip("0") or "0"
+    if len(significant) <= 20:
+        return f"{int(significant):,}"
+    return f"{significant[:12]}… (a {len(significant):,}-digit number)"
 
 
 # ---- rules -------------------------------------------------------------------------------
@@ -318,7 +348,18 @@ def uri_not_found(view: ObrView) -> Iterator[Problem]:
     resources = _resources(view)
     if resources is None:
         return
-    jars = _jars(view)
+    yield from _capped(
+        _uris_not_found(resources, _NearMisses(_jars(view))),
+        lambda rest: Problem(
+            f"and {rest:,} more <resource> uris that name no entry in the OBR (expected the "
+            "path of a bundled jar, relative to obr.xml)",
+            entry=OBR_XML,
+            hint=REBUILD,
+        ),
+    )
+
+
+def _uris_not_found(resources: list[Resource], near_miss: _NearMisses) -> Iterator[Problem]:
     for resource in resources:
         if resource.uri is None or not resource.uri.strip():
             yield Problem(
@@ -337,7 +378,7 @@ def uri_not_found(view: ObrView) -> Iterator[Problem]:
                 line=resource.line,
             )
         elif resource.kind == "relative" and resource.entry is None:
-            similar = _near_miss(resource.path, jars)
+            similar = near_miss(resource.path)
             yield Problem(
                 f"uri {resource.uri!r} names no entry in the OBR (expected the path of a "
                 "bundled jar, relative to obr.xml)",
@@ -357,7 +398,18 @@ def absolute_uri(view: ObrView) -> Iterator[Problem]:
     Passing: ``uri="dependencies/acme-commons-2.4.1.jar"``.
     Failing: ``uri="file:/home/dev/helper/target/obr/dependencies/acme-commons-2.4.1.jar"``.
     """
-    for resource in _resources(view) or []:
+    yield from _capped(
+        _absolute_uris(_resources(view) or []),
+        lambda rest: Problem(
+            f"and {rest:,} more absolute <resource> uris (expected paths relative to obr.xml)",
+            entry=OBR_XML,
+            hint=REBUILD,
+        ),
+    )
+
+
+def _absolute_uris(resources: list[Resource]) -> Iterator[Problem]:
+    for resource in resources:
         if resource.kind != "absolute":
             continue
         expected = repr(resource.entry) if resource.entry else "a path relative to obr.xml"
@@ -403,10 +455,10 @@ def size_mismatch(view: ObrView) -> Iterator[Problem]:
                 hint=REBUILD,
                 line=line,
             )
-        elif int(text) != actual:
+        elif not _same_number(text, actual):
             yield Problem(
-                f"size is {int(text):,} bytes but {entry!r} is {actual:,} bytes (expected them "
-                "to match: obr.xml was generated for another build of the jar)",
+                f"size is {_shown_number(text)} bytes but {entry!r} is {actual:,} bytes "
+                "(expected them to match: obr.xml was generated for another build of the jar)",
                 entry=OBR_XML,
                 hint=REBUILD,
                 line=line,
@@ -515,19 +567,27 @@ def unlisted_jar(view: ObrView) -> Iterator[Problem]:
     if resources is None:
         return
     jars = _jars(view)
+    near_miss = _NearMisses(jars)
     listed = {resource.entry for resource in resources}
     # A uri that OBR010 already points at this jar ("did you mean") is one mistake, one finding.
     listed.update(
-        _near_miss(resource.path, jars)
+        near_miss(resource.path)
         for resource in resources
         if resource.uri and resource.kind == "relative" and resource.entry is None
     )
-    for jar in jars:
-        if jar in listed:
-            continue
+    unlisted = [jar for jar in jars if jar not in listed]
+    for jar in unlisted[:MAX_FINDINGS]:
         yield Problem(
             f"no <resource> in obr.xml lists this jar (expected one with uri {jar!r}), so it "
             "is never resolved or installed",
             entry=jar,
+            hint=REBUILD,
+        )
+    if len(unlisted) > MAX_FINDINGS:
+        rest = unlisted[MAX_FINDINGS:]
+        yield Problem(
+            f"and {len(rest):,} more jars no <resource> in obr.xml lists: {_examples(rest)} "
+            "(expected a <resource> for each), so they are never resolved or installed",
+            entry=OBR_XML,
             hint=REBUILD,
         )

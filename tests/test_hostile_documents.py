@@ -15,7 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import descriptor, make_jar, make_zip, plugin_files, sdk_manifest
+from tests.builders import (
+    bundle_manifest,
+    descriptor,
+    make_jar,
+    make_obr,
+    make_zip,
+    marketing,
+    obr_xml,
+    plugin_files,
+    sdk_manifest,
+    source_files,
+    write_tree,
+)
 from tests.probe import measured_check
 from tests.rules.support import check_one
 
@@ -207,3 +219,109 @@ def test_thousands_of_modules_sharing_a_key(restricted: bool, tmp_path: Path) ->
     if not restricted:
         found = [f for f in check_one(path).findings if f.code == "DSC040"]
         assert len(found) == 1 and "4,999 modules" in found[0].message
+
+
+# ---- broken references by the ten thousand --------------------------------------------------
+
+
+def _missing_marketing_images(count: int) -> bytes:
+    """``count`` screenshots that do not exist, among ``count`` other entries."""
+    files = plugin_files(
+        **{
+            "atlassian-plugin-marketing.xml": marketing(
+                screenshots=[f"images/s{n}.png" for n in range(count)]
+            )
+        }
+    )
+    files.update({f"other/file{n}.txt": b"" for n in range(count)})
+    return make_jar(files)
+
+
+def _broken_obr(uris: int, jars: int) -> bytes:
+    dependencies = {
+        f"dependencies/dep{n}.jar": make_zip({MF: bundle_manifest(f"com.acme.d{n}", "1.0.0")})
+        for n in range(jars)
+    }
+    resources = [(f"dependencies/gone{n}.jar", f"com.acme.g{n}", "1.0.0", 10) for n in range(uris)]
+    return make_obr(dependencies=dependencies, obr=obr_xml(resources))
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "code"),
+    [
+        ("marketing-30000.jar", lambda: _missing_marketing_images(30_000), "MKT002"),
+        ("obr-30000-uris.obr", lambda: _broken_obr(30_000, 3_000), "OBR010"),
+    ],
+)
+def test_thousands_of_broken_references(
+    name: str, build: Callable[[], bytes], code: str, tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(build())
+    verdict = measured_check(path)
+    assert code in verdict["codes"], verdict
+    assert verdict["seconds"] < SECONDS and verdict["peak_mb"] < PEAK_MB, verdict
+    found = [f for f in check_one(path).findings if f.code == code]
+    assert len(found) == 21 and "more" in found[-1].message
+
+
+def test_a_source_tree_with_60000_missing_images(tmp_path: Path) -> None:
+    shots = [f"images/s{n}.png" for n in range(60_000)]
+    tree = write_tree(
+        tmp_path / "resources",
+        source_files(**{"atlassian-plugin-marketing.xml": marketing(screenshots=shots)}),
+    )
+    verdict = measured_check(tree)
+    assert "MKT002" in verdict["codes"], verdict
+    assert verdict["seconds"] < SECONDS and verdict["peak_mb"] < PEAK_MB, verdict
+
+
+# ---- digit runs longer than int() takes -----------------------------------------------------
+
+DIGITS = "1" * 5000
+
+
+def _obr_with_size(size: str) -> bytes:
+    plugin = make_jar()
+    resources = [("issuehelper-1.2.0.jar", "com.acme.jira.issuehelper", "1.2.0", size)]
+    return make_obr(plugin=plugin, obr=obr_xml(resources))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "code"),
+    [
+        (
+            "bundle-version.jar",
+            lambda: make_jar(**{MF: sdk_manifest(**{"Bundle-Version": f"1.{DIGITS}.0"})}),
+            "MF013",
+        ),
+        (
+            "import-range.jar",
+            lambda: make_jar(
+                **{MF: sdk_manifest(**{"Import-Package": f'org.slf4j;version="[1.7,{DIGITS})"'})}
+            ),
+            "MF014",
+        ),
+        (
+            "plugin-version.jar",
+            lambda: make_jar(**{DESCRIPTOR: descriptor(version=f"1.{DIGITS}.0")}),
+            "MF024",
+        ),
+        (
+            "compatibility.jar",
+            lambda: make_jar(
+                **{
+                    "atlassian-plugin-marketing.xml": marketing(
+                        compatibility=f'<product name="jira" min="10.{DIGITS}" max="9.{DIGITS}"/>'
+                    )
+                }
+            ),
+            "MKT004",
+        ),
+        ("obr-size.obr", lambda: _obr_with_size(DIGITS), "OBR012"),
+    ],
+)
+def test_5000_digit_numbers_are_findings(
+    name: str, build: Callable[[], bytes], code: str, tmp_path: Path
+) -> None:
+    _measured(tmp_path, name, build(), code)

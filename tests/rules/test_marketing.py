@@ -246,3 +246,46 @@ def test_arbitrary_values_never_raise(name: str, low: str, high: str, image: str
         if registered.code.startswith("MKT"):
             for problem in run_rule(registered.check, text):
                 assert problem.message
+
+
+# ---- many broken references, huge numbers ---------------------------------------------------
+
+
+def test_missing_images_are_listed_then_summarised() -> None:
+    shots = [f"images/shot{n}.png" for n in range(100)]
+    files = (*(f"images/{n}" for n in ("logo.png", "banner.png")), "images/SHOT7.png")
+    text = marketing(screenshots=shots)
+    found = run_rule(rules.images_exist, text, files)
+    # Six highlight images are missing too: 106 in all, 20 listed and one summary.
+    assert len(found) == 21
+    assert "and 86 more images" in found[-1].message and "'images/shot" in found[-1].message
+
+
+def test_a_case_only_difference_is_still_suggested_among_many_entries(tmp_path: Path) -> None:
+    extra = {f"other/file{n}.txt": b"" for n in range(2000)}
+    files = {
+        MARKETING: marketing(screenshots=["images/Screenshot1.png"]),
+        **extra,
+    }
+    path = tmp_path / "app.jar"
+    path.write_bytes(make_jar(**files))
+    (finding,) = [f for f in check_one(path).findings if f.code == "MKT002"]
+    assert "Did you mean 'images/screenshot1.png'" in finding.hint
+
+
+DIGITS = "1" * 5000
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "reversed_"),
+    [(f"9.{DIGITS}", f"10.{DIGITS}", False), (f"10.{DIGITS}", f"9.{DIGITS}", True)],
+)
+def test_5000_digit_compatibility_versions_compare(
+    low: str, high: str, reversed_: bool, tmp_path: Path
+) -> None:
+    path = tmp_path / "app.jar"
+    path.write_bytes(jar_with(marketing(compatibility=product("jira", low, high))))
+    result = check_one(path)  # no internal error: check_one asserts it
+    found = [f for f in result.findings if f.code == "MKT004"]
+    assert bool(found) is reversed_
+    assert all(len(f.message) < 20_000 for f in found)

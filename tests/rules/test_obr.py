@@ -339,3 +339,41 @@ def test_resolve_uri_never_raises(uri: str) -> None:
     assert kind in ("relative", "outside", "absolute")
     if kind == "relative":
         assert ".." not in path.split("/")
+
+
+# ---- many broken uris, huge sizes ----------------------------------------------------------
+
+
+def test_broken_uris_are_listed_then_summarised(tmp_path: Path) -> None:
+    resources = [(f"dependencies/gone{n}.jar", "com.acme.x", "1.0.0", 10) for n in range(50)]
+    resources.append(("DEPENDENCIES/ACME-COMMONS-2.4.1.JAR", "com.acme.commons", "2.4.1", 10))
+    path = tmp_path / "app.obr"
+    path.write_bytes(make_obr(obr=obr_xml(resources)))
+    found = [f for f in check_one(path).findings if f.code == "OBR010"]
+    assert len(found) == 21 and "and 31 more <resource> uris" in found[-1].message
+
+
+def test_a_near_miss_is_suggested_through_the_index(tmp_path: Path) -> None:
+    resources = [("DEPENDENCIES/ACME-COMMONS-2.4.1.JAR", "com.acme.commons", "2.4.1", 10)]
+    path = tmp_path / "app.obr"
+    path.write_bytes(make_obr(obr=obr_xml(resources)))
+    (finding,) = [f for f in check_one(path).findings if f.code == "OBR010"]
+    assert f"Did you mean '{DEP}'" in finding.hint
+
+
+def test_a_5000_digit_size_is_wrong_not_a_crash(tmp_path: Path) -> None:
+    plugin = make_jar()
+    digits = "1" * 5000
+    obr = obr_xml([(PLUGIN, KEY, VERSION, digits)])  # type: ignore[list-item]
+    path = tmp_path / "app.obr"
+    path.write_bytes(make_obr(plugin=plugin, obr=obr))
+    (finding,) = [f for f in check_one(path).findings if f.code == "OBR012"]
+    assert "5,000-digit number" in finding.message and f"{len(plugin):,} bytes" in finding.message
+
+
+def test_a_size_with_leading_zeros_matches(tmp_path: Path) -> None:
+    plugin = make_jar()
+    obr = obr_xml([(PLUGIN, KEY, VERSION, "0" * 5000 + str(len(plugin)))])  # type: ignore[list-item]
+    path = tmp_path / "app.obr"
+    path.write_bytes(make_obr(plugin=plugin, obr=obr))
+    assert "OBR012" not in {f.code for f in check_one(path).findings}
