@@ -45,9 +45,13 @@ class Limits:
     # Text documents read whole: descriptors, obr.xml, manifests.
     max_document_bytes: int = 16 * MiB
     # Images: never decode one whose header claims more pixels than this. Listing images are
-    # at most about 1.7 million pixels; a 16-million-pixel decode peaks near 115 MB.
-    max_image_pixels: int = 16_000_000
-    max_image_bytes: int = 64 * MiB
+    # at most about 1.7 million pixels. The costliest decode is a progressive CMYK JPEG, whose
+    # coefficients libjpeg holds whole: at 16 million pixels it peaked at 198 MB (the image
+    # bound is 200 MB); at 12 million it stays near 150 MB.
+    max_image_pixels: int = 12_000_000
+    # Decoding costs time by the byte: a 50 MB progressive JPEG of noise takes over 2 s (the
+    # image bound). Listing images are a few MB; 32 MiB keeps the worst decode near 1.3 s.
+    max_image_bytes: int = 32 * MiB
     # Pixels decoded in all the images of one artifact or source tree: a listing's twenty-odd
     # images hold about 30 million; a hundred 16-megapixel screenshots would take a minute.
     max_decoded_pixels: int = 100_000_000

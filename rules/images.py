@@ -231,7 +231,7 @@ def unusual_size(image: ImageView) -> Iterator[Problem]:
 
 @rule("IMG020", ERROR, ImageView, integrity=True)
 def pixel_bomb(image: ImageView) -> Iterator[Problem]:
-    """The header claims more pixels than the limit (default 16 million); it is never decoded.
+    """The header claims more pixels than the limit (default 12 million); it is never decoded.
 
     A small file whose header claims 100,000 x 100,000 pixels makes a decoder allocate tens of
     gigabytes: a decompression bomb.
@@ -281,7 +281,7 @@ def corrupt(image: ImageView) -> Iterator[Problem]:
 
 @rule("IMG022", ERROR, ImageView, integrity=True)
 def too_large_to_read(image: ImageView) -> Iterator[Problem]:
-    """The image file is larger than the image read limit (default 64 MiB); it is not read.
+    """The image file is larger than the image read limit (default 32 MiB); it is not read.
 
     Passing: listing images of a few hundred KB.
     Failing: a 100 MB file referenced as a screenshot.

@@ -99,7 +99,7 @@ def test_an_obr_of_sixteen_30_mb_bundles_holds_one_at_a_time(tmp_path: Path) -> 
 
 
 def test_a_hundred_huge_screenshots_cost_a_bounded_decode(tmp_path: Path) -> None:
-    shot = flat_image(4000, 4000)  # 16 million pixels each, a few KB
+    shot = flat_image(3400, 3400)  # 11.6 million pixels each (under the limit), a few KB
     names = [f"images/shot{i}.png" for i in range(100)]
     files = plugin_files(
         **{"atlassian-plugin-marketing.xml": marketing(screenshots=names)},
@@ -141,3 +141,22 @@ def test_findings_of_one_kind_are_capped_per_file(tmp_path: Path, count: int) ->
     assert int(summary.message.split()[0].replace(",", "")) >= count - shown
     verdict = measured_check(jar)
     assert verdict["seconds"] < SECONDS and verdict["peak_mb"] < PEAK_MB, verdict
+
+
+def test_the_costliest_image_still_read_decodes_inside_the_image_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Progressive CMYK noise at quality 100, just under the 32 MiB read limit: libjpeg holds
+    every coefficient and Huffman-decodes every byte, the slowest decode a file can ask for."""
+    from PIL import Image, ImageFile
+
+    rng = random.Random(11)
+    side = 2780
+    image = Image.frombytes("CMYK", (side, side), rng.randbytes(side * side * 4))
+    path = tmp_path / "noise.jpg"
+    monkeypatch.setattr(ImageFile, "MAXBLOCK", 64 * 1024 * 1024)  # one block for the encoder
+    image.save(path, "JPEG", quality=100, progressive=True)
+    assert path.stat().st_size < 32 * 1024 * 1024
+    verdict = measured_check(path, "screenshot")
+    assert "IMG022" not in verdict["codes"], verdict  # it was read and decoded
+    assert verdict["seconds"] < 2 and verdict["peak_mb"] < 200, verdict

@@ -68,10 +68,11 @@ HOSTILE: dict[str, tuple[bytes | Callable[[], bytes], str, str]] = {
         "IMG021",
     ),
     # Pillow joins Exif segments one by one: 1,000 of 64 KB took 19 s and 340 MB.
-    "jpeg-exif-flood.jpg": (_jpeg_with(lambda: full_exif_segment() * 1_000), "logo", "IMG021"),
-    # libjpeg rescans a run of fill bytes on every block it is fed: 60 MB of them took 29 s.
+    "jpeg-exif-flood.jpg": (_jpeg_with(lambda: full_exif_segment() * 400), "logo", "IMG021"),
+    # libjpeg rescans a run of fill bytes on every block it is fed: 60 MB of them took 29 s
+    # (30 MB here, under the 32 MiB read limit).
     "jpeg-fill-flood.jpg": (
-        lambda: make_image(8, 8, "JPEG")[:-2] + b"\xff" * 60_000_000 + b"\xd9",
+        lambda: make_image(8, 8, "JPEG")[:-2] + b"\xff" * 30_000_000 + b"\xd9",
         "logo",
         "IMG021",
     ),
@@ -93,26 +94,28 @@ HOSTILE: dict[str, tuple[bytes | Callable[[], bytes], str, str]] = {
         "logo",
         "IMG010",
     ),
-    # 16 million pixels over nearly 50,000 IDAT chunks (the chunk cap): each costs Pillow a call.
-    "png-most-idat.png": (lambda: png_with_split_idat(4000, 4000, 49_000), "logo", "IMG010"),
+    # 12 million pixels (the decode limit) over nearly 50,000 IDAT chunks (the chunk cap):
+    # each costs Pillow a call.
+    "png-most-idat.png": (lambda: png_with_split_idat(3464, 3464, 49_000), "logo", "IMG010"),
     # Just under the pixel limit: these are decoded, and must still fit the memory bound.
-    "largest-decoded.png": (flat_image(4000, 4000), "highlight", "IMG010"),
+    "largest-decoded.png": (flat_image(3464, 3464), "highlight", "IMG010"),
     # Decoded whole, a 16-megapixel progressive CMYK JPEG peaked at 211 MB: libjpeg keeps every
     # coefficient (128 MB) and Pillow the pixels (64 MB). It is decoded at 1/8 scale now.
     "largest-decoded-cmyk.jpg": (
-        lambda: make_image(4000, 4000, "JPEG", "CMYK", progressive=True),
+        lambda: make_image(3464, 3464, "JPEG", "CMYK", progressive=True),
         "highlight",
         "IMG010",
     ),
     "largest-decoded-444.jpg": (
-        lambda: make_image(4000, 4000, "JPEG", progressive=True, subsampling=0, quality=95),
+        lambda: make_image(3464, 3464, "JPEG", progressive=True, subsampling=0, quality=95),
         "highlight",
         "IMG010",
     ),
-    "largest-decoded-rgba.png": (lambda: make_image(4000, 4000, "PNG", "RGBA"), "logo", "IMG010"),
+    "largest-decoded-rgba.png": (lambda: make_image(3464, 3464, "PNG", "RGBA"), "logo", "IMG010"),
     # 64 MB of pixels in the file, as many decoded.
-    "largest-decoded-rgba.bmp": (lambda: make_image(4000, 4000, "BMP", "RGBA"), "logo", "IMG010"),
-    "largest-decoded.gif": (lambda: make_image(4000, 4000, "GIF", "P"), "logo", "IMG010"),
+    # The largest BMP still read: 3200x3200 RGB is 30.7 MB, under the 32 MiB read limit.
+    "largest-decoded-rgb.bmp": (lambda: make_image(3200, 3200, "BMP", "RGB"), "logo", "IMG010"),
+    "largest-decoded.gif": (lambda: make_image(3464, 3464, "GIF", "P"), "logo", "IMG010"),
 }
 
 

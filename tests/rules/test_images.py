@@ -176,7 +176,7 @@ CASES: list[Case] = [
     image_case("bad-crc", "IMG021", corrupt_png_crc(LOGO, b"IDAT"), image_type="logo", only=True),
     image_case("corrupt-data", "IMG021", _corrupt_idat(LOGO), image_type="logo", only=True),
     image_case("jpeg-without-frame", "IMG021", b"\xff\xd8\xff\xd9", "logo.jpg", image_type="logo"),
-    _sparse_image(64 * 1024 * 1024 + 1),
+    _sparse_image(32 * 1024 * 1024 + 1),
     image_case(
         "gif-with-jar",
         "IMG030",
@@ -210,16 +210,16 @@ CASES: list[Case] = [
     ),
     image_case("apng", "IMG042", _apng(144, 144, 3), image_type="logo", only=True),
     image_case("no-type", "IMG050", LOGO, only=True),
-    # Eight 4000x4000 screenshots: 128 million pixels, over the 100-million decode limit.
+    # Nine 3400x3400 screenshots: 104 million pixels, over the 100-million decode limit.
     jar_case(
         "decode-limit-spent",
         "IMG023",
-        "images/shot8.png",
+        "images/shot9.png",
         **{
             "atlassian-plugin-marketing.xml": marketing(
-                screenshots=[f"images/shot{i}.png" for i in range(1, 9)]
+                screenshots=[f"images/shot{i}.png" for i in range(1, 10)]
             ),
-            **{f"images/shot{i}.png": flat_image(4000, 4000) for i in range(1, 9)},
+            **{f"images/shot{i}.png": flat_image(3400, 3400) for i in range(1, 10)},
         },
     ),
 ]
@@ -310,7 +310,7 @@ def test_pixel_bomb_message_names_claim_and_limit(tmp_path: Path) -> None:
     data = png_bomb_header(100_000, 100_000) + png_chunk(b"IDAT", b"x") + IEND
     [finding] = _check_file(tmp_path, data, image_type="logo").findings
     assert "100000x100000" in finding.message
-    assert "16,000,000" in finding.message
+    assert "12,000,000" in finding.message
     assert "not decoded" in finding.message
 
 
@@ -323,12 +323,12 @@ def test_trailing_data_message_counts_the_bytes(tmp_path: Path) -> None:
 
 
 def test_too_large_to_read_names_the_limit(tmp_path: Path) -> None:
-    case = _sparse_image(64 * 1024 * 1024 + 1)
+    case = _sparse_image(32 * 1024 * 1024 + 1)
     result = check_one(case.build(tmp_path), image_type="logo")
     # Nothing was read, so only the rules that need no bytes speak.
     assert set(codes(result)) == {"IMG022", "IMG040"}
     [finding] = [f for f in result.findings if f.code == "IMG022"]
-    assert "64 MiB limit" in finding.message
+    assert "32 MiB limit" in finding.message
 
 
 def test_no_type_says_how_to_give_one(tmp_path: Path) -> None:
