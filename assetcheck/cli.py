@@ -489,14 +489,24 @@ def image_types_command() -> None:
     """Print the image-type table: accepted sizes, formats and limits of each type.
 
     The table is data (rules/image_types.toml). Size checks of a type whose numbers are a
-    convention or unknown are warnings; official numbers give errors.
+    convention or unknown are warnings; official numbers give errors. "upload as" is the
+    {imageType} the Marketplace API takes ("-": the image lives in the jar and is never
+    uploaded on its own). A size whose status differs from its type's is marked: 560x274 (copy).
     """
     from assetcheck.image_types import default_image_types, format_size
 
     rows = [("type", "sizes", "formats", "max size", "upload as", "status")]
     for image_type in default_image_types().values():
         if image_type.sizes:
-            sizes = " or ".join(format_size(s) for s in image_type.sizes)
+            sizes = " or ".join(
+                format_size(s)
+                + (
+                    f" ({image_type.status_of(s)})"
+                    if image_type.status_of(s) != image_type.status
+                    else ""
+                )
+                for s in image_type.sizes
+            )
         elif image_type.min or image_type.max:
             low = f">= {format_size(image_type.min)}" if image_type.min else ""
             high = f"<= {format_size(image_type.max)}" if image_type.max else ""
@@ -510,7 +520,7 @@ def image_types_command() -> None:
                 sizes,
                 ",".join(image_type.formats),
                 limit,
-                image_type.upload_type,
+                image_type.upload_type or "-",
                 image_type.status,
             )
         )

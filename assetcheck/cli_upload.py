@@ -106,16 +106,25 @@ def upload_plan(
             continue
         if file.kind == "source":
             for ref, asset in file.assets.items():
-                if not asset.image_types:
-                    continue  # referenced by no descriptor: not a listing image
+                if not any(settings.image_types[t].upload_type for t in asset.image_types):
+                    continue  # not a listing image: unreferenced, or an in-jar descriptor image
                 if ref in untrusted:
                     held.append(f"{path / ref}: could not be read whole or trusted")
                     continue
                 if gate and not file.passes(settings.fail_on, entry=ref):
                     held.append(f"{path / ref}: has findings at or above {settings.fail_on.label}")
                     continue
-                upload_type = settings.image_types[asset.image_types[0]].upload_type
-                items.append(UploadItem(path / ref, "image", upload_type, asset.sha256, asset.size))
+                # An image referenced as several types goes up once per API value it has
+                # (the descriptor's in-jar images have none and stay in the jar).
+                upload_values = dict.fromkeys(
+                    value
+                    for name in asset.image_types
+                    if (value := settings.image_types[name].upload_type) is not None
+                )
+                items.extend(
+                    UploadItem(path / ref, "image", value, asset.sha256, asset.size)
+                    for value in upload_values
+                )
             continue
         if gate and not file.passes(settings.fail_on):
             held.append(f"{path}: has findings at or above {settings.fail_on.label}")
@@ -132,10 +141,12 @@ def upload_plan(
         else:
             image_type = settings.image_types.get(file.image_type or "")
             if image_type is None or not image_type.upload_type:
-                held.append(
-                    f"{path}: has no image type to upload it as: give one with --image-type "
-                    "(`assetcheck image-types` lists them)"
+                reason = (
+                    f"its type {image_type.name} lives in the jar and is never uploaded"
+                    if image_type is not None
+                    else "it has no image type to upload it as: give one with --image-type"
                 )
+                held.append(f"{path}: {reason} (`assetcheck image-types` lists the types)")
                 continue
             items.append(UploadItem(path, "image", image_type.upload_type, file.sha256, file.size))
     return items, held

@@ -28,6 +28,8 @@ KEYS = {
     "formats",
     "max_bytes",
     "upload_type",
+    "upload_source",
+    "size_status",
     "status",
     "source",
     "marketing",
@@ -46,7 +48,7 @@ class ImageType:
     name: str
     description: str
     formats: tuple[str, ...]
-    upload_type: str
+    upload_type: str | None  # None: never uploaded on its own (the descriptor's in-jar images)
     status: str
     source: str
     sizes: tuple[Size, ...] = ()
@@ -57,6 +59,12 @@ class ImageType:
     max_bytes: int | None = None
     marketing: str | None = None
     descriptor_param: str | None = None
+    upload_source: str = ""
+    size_status: tuple[tuple[Size, str], ...] = ()
+
+    def status_of(self, size: Size) -> str:
+        """How sure the number is for one accepted size (the banner's two differ)."""
+        return dict(self.size_status).get(size, self.status)
 
     @property
     def certain(self) -> bool:
@@ -99,7 +107,7 @@ def parse_size(text: object, where: str) -> Size:
     return int(match.group(1)), int(match.group(2))
 
 
-def _build(name: str, raw: Mapping[str, Any]) -> ImageType:
+def _build(name: str, raw: Mapping[str, Any], upload_types: tuple[str, ...]) -> ImageType:
     where = f"image type {name!r}"
     unknown = set(raw) - KEYS
     if unknown:
@@ -113,6 +121,15 @@ def _build(name: str, raw: Mapping[str, Any]) -> ImageType:
     aspect = raw.get("aspect")
     if aspect is not None and (not isinstance(aspect, int | float) or aspect <= 0):
         raise ImageTypeError(f"{where}: aspect must be a positive number")
+    upload_type = raw.get("upload_type")
+    if upload_type is not None and upload_type not in upload_types:
+        raise ImageTypeError(
+            f"{where}: upload_type must be one of the API's {{imageType}} values "
+            f"({', '.join(upload_types)}), or absent for an image that is never uploaded"
+        )
+    size_status = raw.get("size_status", {})
+    if not isinstance(size_status, Mapping) or any(v not in STATUSES for v in size_status.values()):
+        raise ImageTypeError(f"{where}: size_status maps sizes to {', '.join(STATUSES)}")
     max_bytes = raw.get("max_bytes")
     if max_bytes is not None and (not isinstance(max_bytes, int) or max_bytes <= 0):
         raise ImageTypeError(f"{where}: max_bytes must be a positive whole number")
@@ -120,7 +137,12 @@ def _build(name: str, raw: Mapping[str, Any]) -> ImageType:
         name=name,
         description=str(raw.get("description", name)),
         formats=formats,
-        upload_type=str(raw.get("upload_type", name)),
+        upload_type=upload_type,
+        upload_source=str(raw.get("upload_source", "")),
+        size_status=tuple(
+            (parse_size(size, f"{where}, size_status"), status)
+            for size, status in size_status.items()
+        ),
         status=status,
         source=str(raw.get("source", "")),
         sizes=tuple(parse_size(s, f"{where}, sizes") for s in raw.get("sizes", ())),
@@ -135,9 +157,19 @@ def _build(name: str, raw: Mapping[str, Any]) -> ImageType:
 
 
 @functools.cache
-def _base_table() -> dict[str, dict[str, Any]]:
+def _base_document() -> dict[str, Any]:
     text = resources.files("rules").joinpath("image_types.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)["types"]
+    return tomllib.loads(text)
+
+
+def _base_table() -> dict[str, dict[str, Any]]:
+    table: dict[str, dict[str, Any]] = _base_document()["types"]
+    return table
+
+
+def upload_types() -> tuple[str, ...]:
+    """Every ``{imageType}`` value the Marketplace API takes (data: rules/image_types.toml)."""
+    return tuple(_base_document()["upload_types"])
 
 
 def load_image_types(
@@ -147,7 +179,8 @@ def load_image_types(
     merged = {name: dict(raw) for name, raw in _base_table().items()}
     for name, raw in (overrides or {}).items():
         merged.setdefault(name, {}).update(raw)
-    return {name: _build(name, raw) for name, raw in merged.items()}
+    values = upload_types()
+    return {name: _build(name, raw, values) for name, raw in merged.items()}
 
 
 @functools.cache

@@ -121,12 +121,15 @@ def not_an_upload_format(image: ImageView) -> Iterator[Problem]:
     )
 
 
-@rule("IMG003", ERROR, ImageView)
+@rule("IMG003", WARNING, ImageView)
 def format_not_for_type(image: ImageView) -> Iterator[Problem]:
-    """The image's real format is not one its image type accepts.
+    """The image's real format is not one the listing guidelines ask for its type.
+
+    The API accepts PNG, JPEG, GIF and BMP for every type (IMG002 reports anything else),
+    but the listing guidelines ask for PNG or JPEG for listing images: a warning.
 
     Passing: a PNG ``logo``.
-    Failing: a GIF or BMP ``logo`` or ``highlight`` (those take PNG or JPEG only).
+    Failing: a GIF or BMP ``logo`` or ``highlight`` (the guidelines ask for PNG or JPEG).
     """
     facts = image.facts
     if facts is None or facts.format not in UPLOAD_FORMATS:
@@ -134,8 +137,8 @@ def format_not_for_type(image: ImageView) -> Iterator[Problem]:
     for image_type in image.types:
         if facts.format not in image_type.formats:
             yield Problem(
-                f"{_format_name(facts.format)} is not accepted for {_a(image_type)} "
-                f"(expected {_formats(image_type.formats)})",
+                f"{_format_name(facts.format)} is not what the listing guidelines ask for "
+                f"{_a(image_type)} (expected {_formats(image_type.formats)}; the API accepts it)",
                 hint=f"Export it as {_formats(image_type.formats)}" + _renamed(image),
             )
 
@@ -203,7 +206,8 @@ def wrong_size(image: ImageView) -> Iterator[Problem]:
     """The image's size is not one Atlassian publishes for its type.
 
     Only for types whose sizes are official or known from a copy of Atlassian's docs (status
-    ``official`` or ``copy`` in ``assetcheck image-types``: ``logo``, ``banner``, the highlights).
+    ``official`` or ``copy`` in ``assetcheck image-types``: ``logo``, ``banner``, the highlights,
+    screenshots).
     The message names the accepted sizes and the nearest one.
 
     Passing: a 144x144 ``logo``; a 1840x900 or 920x450 ``highlight``.
@@ -217,11 +221,11 @@ def unusual_size(image: ImageView) -> Iterator[Problem]:
     """The image's size is not the conventional one for its type.
 
     For types whose sizes are a convention or unknown (status ``convention`` or ``unknown`` in
-    ``assetcheck image-types``: descriptor icons and logos, screenshots): a warning, because no
+    ``assetcheck image-types``: the descriptor's icons and logos): a warning, because no
     official number exists to hold the image to.
 
-    Passing: a 16x16 ``plugin-icon``; a 1840x900 ``screenshot``.
-    Failing: a 32x32 ``plugin-icon`` (expected 16x16); a 640x400 ``screenshot``.
+    Passing: a 16x16 ``plugin-icon``; a 72x72 ``vendor-logo``.
+    Failing: a 32x32 ``plugin-icon`` (expected 16x16).
     """
     yield from _size_problems(image, certain=False)
 

@@ -88,16 +88,28 @@ def test_upload_images_of_a_source_tree_with_their_types(
     result = invoke(server, ledger, "upload", str(tree))
     assert result.exit_code == 0, result.output
     recorded = rows(ledger)
-    # Every referenced image is sent once per (content, type): the flat samples repeat bytes
+    # Every listing image is sent once per (content, API value): the flat samples repeat bytes
     # (three identical highlights), and the ledger skips a repeat, printing its recorded link.
+    # The descriptor's in-jar images (plugin-icon, vendor-logo, ...) are never uploaded.
     files = source_files()
-    distinct = {
-        (hash(files[ref]), types[0].upload_type)
+    sends = [
+        (hash(files[ref]), t.upload_type)
         for ref, types in source_images(tree, Settings()).items()
+        for t in types
+        if t.upload_type is not None
+    ]
+    assert len(recorded) == len(set(sends))
+    assert result.output.count("skipped") == len(sends) - len(set(sends))
+    assert {r["image_type"] for r in recorded} == {
+        "logo",
+        "banner",
+        "screenshot",
+        "screenshot-thumbnail",
     }
-    assert len(recorded) == len(distinct) and result.output.count("skipped") == 15 - len(distinct)
-    types = {Path(r["local_path"]).name: r["image_type"] for r in recorded}
-    assert types["logo.png"] == "logo" and types["highlight1_cropped.png"] == "highlight-cropped"
+    names = {Path(r["local_path"]).name for r in recorded}
+    assert not names & {"pluginIcon.png", "vendorLogo.png", "pluginBanner.png"}
+    for value in ("logo", "banner", "screenshot", "screenshot-thumbnail"):
+        assert server.count("POST", f"/assets/image/{value}") >= 1
     assert server.count("POST", "/assets/image/logo") == 1
 
 

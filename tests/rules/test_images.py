@@ -158,7 +158,7 @@ CASES: list[Case] = [
     ),
     image_case(
         "small-screenshot",
-        "IMG011",
+        "IMG010",
         flat_image(640, 400),
         "shot.png",
         image_type="screenshot",
@@ -287,10 +287,10 @@ def test_wrong_highlight_names_accepted_sizes_and_the_nearest(tmp_path: Path) ->
     assert "nearest: 1840x900" in finding.message
 
 
-def test_minimum_size_message(tmp_path: Path) -> None:
+def test_screenshot_size_message_names_both_published_sizes(tmp_path: Path) -> None:
     [finding] = _check_file(tmp_path, flat_image(640, 400), image_type="screenshot").findings
-    assert "at least 920x450" in finding.message
-    assert "unknown" in finding.message  # the warning says why it is only a warning
+    assert finding.code == "IMG010"
+    assert "1840x900 or 920x450" in finding.message
 
 
 def test_extension_message_names_both_formats(tmp_path: Path) -> None:
