@@ -269,7 +269,11 @@ class SourceTreeView:
         relative = PurePosixPath(normalise_ref(path))
         if not relative.parts or ".." in relative.parts:
             return None
+        known = self._listing.answer(relative)
+        if known is not None:
+            return self.root / relative if known else None
         try:
+            # A path through a symbolic link or a folder the walk skips: resolve it for real.
             candidate = Path(os.path.realpath(self.root / relative))
             if self._resolved_root is None or not candidate.is_relative_to(self._resolved_root):
                 return None  # a symlink or reference that leaves the tree
@@ -277,6 +281,10 @@ class SourceTreeView:
             return candidate if candidate.is_file() else None
         except (OSError, ValueError, RuntimeError):  # too long, a NUL byte, a link loop
             return None
+
+    @functools.cached_property
+    def _listing(self) -> _TreeListing:
+        return _TreeListing.walk(self.root)
 
     def has(self, path: str) -> bool:
         return self._path(path) is not None
@@ -312,27 +320,66 @@ class SourceTreeView:
         Walked without recursion and without following symbolic links (a link is checked only
         when a descriptor references it, and only if it stays inside the tree).
         """
-        found: list[str] = []
-        stack = [self.root]
+        return sorted(
+            name
+            for name in self._listing.files
+            if PurePosixPath(name).suffix.lower() in IMAGE_SUFFIXES
+        )
+
+
+@dataclass
+class _TreeListing:
+    """A source tree's regular files, walked once, so that tens of thousands of references
+    are answered by a lookup instead of resolving each path on disk.
+
+    ``opaque`` holds what the walk did not enter (symbolic links, skipped folders, folders it
+    could not list): a path through one of them is resolved for real.
+    """
+
+    files: set[str]
+    opaque: set[str]
+
+    @classmethod
+    def walk(cls, root: Path) -> _TreeListing:
+        files: set[str] = set()
+        opaque: set[str] = set()
+        stack: list[tuple[Path, str]] = [(root, "")]
         while stack:
-            folder = stack.pop()
+            folder, prefix = stack.pop()
             try:
                 with os.scandir(folder) as listing:
                     entries = list(listing)
             except OSError:
+                opaque.add(prefix.rstrip("/"))
                 continue
             for item in entries:
+                name = prefix + item.name
                 try:
                     if item.is_symlink():
-                        continue
-                    if item.is_dir(follow_symlinks=False):
-                        if item.name not in SKIPPED_DIRS:
-                            stack.append(Path(item.path))
-                    elif PurePosixPath(item.name).suffix.lower() in IMAGE_SUFFIXES:
-                        found.append(Path(item.path).relative_to(self.root).as_posix())
-                except (OSError, ValueError):
-                    continue
-        return sorted(found)
+                        opaque.add(name)
+                    elif item.is_dir(follow_symlinks=False):
+                        if item.name in SKIPPED_DIRS:
+                            opaque.add(name)
+                        else:
+                            stack.append((Path(item.path), name + "/"))
+                    elif item.is_file(follow_symlinks=False):
+                        files.add(name)
+                except OSError:
+                    opaque.add(name)
+        return cls(files, opaque)
+
+    def answer(self, relative: PurePosixPath) -> bool | None:
+        """True: a regular file of the tree; False: surely not; None: resolve it on disk."""
+        name = relative.as_posix()
+        if name in self.files:
+            return True
+        if "" in self.opaque:
+            return None  # the root itself could not be listed
+        parts = relative.parts
+        for depth in range(1, len(parts) + 1):
+            if "/".join(parts[:depth]) in self.opaque:
+                return None
+        return False
 
 
 def _realpath(path: Path) -> Path | None:

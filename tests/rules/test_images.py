@@ -521,3 +521,18 @@ def test_a_source_tree_report_records_what_each_image_hashed_to(tmp_path: Path) 
     assert logo.sha256 == hashlib.sha256((tree / "images/logo.png").read_bytes()).hexdigest()
     assert logo.image_types == ("logo",)
     assert set(result.assets) >= {"images/banner.png", "images/pluginIcon.png"}
+
+
+def test_references_through_symlinks_resolve_only_inside_the_tree(tmp_path: Path) -> None:
+    tree = write_tree(tmp_path / "src/main/resources", source_files())
+    shared = tree / "shared"
+    shared.mkdir()
+    (tree / "images/logo.png").rename(shared / "logo.png")
+    (tree / "images/logo.png").symlink_to(shared / "logo.png")  # a link inside: followed
+    outside = tmp_path / "banner.png"
+    (tree / "images/banner.png").rename(outside)
+    (tree / "images/banner.png").symlink_to(outside)  # a link out of the tree: never opened
+    found = {(f.code, f.entry) for f in check_one(tree).findings}
+    missing = [f for f in check_one(tree).findings if f.code == "MKT002"]
+    assert len(missing) == 1 and "images/banner.png" in missing[0].message, found
+    assert not [entry for code, entry in found if entry == "images/logo.png"], found
