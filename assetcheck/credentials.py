@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import netrc
+import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,7 @@ PromptFn = Callable[[str, bool], str]
 
 ENV_SOURCE = f"environment ({USER_ENV}/{TOKEN_ENV})"
 STDIN_SOURCE = "--user option with the token from stdin (--token-stdin)"
+USER_ENV_TOKEN_SOURCE = f"--user option with the token from {TOKEN_ENV}"
 USER_PROMPT_SOURCE = "--user option with a prompted token"
 PROMPT_SOURCE = "interactive prompt"
 
@@ -67,7 +70,9 @@ def resolve_credentials(
     """
     can_prompt = interactive and not env.get("CI")
     if user_option is not None:
-        return _from_user_option(user_option, token_stdin, stdin, can_prompt, prompt_fn)
+        return _from_user_option(
+            user_option, token_stdin, stdin, env.get(TOKEN_ENV, "").strip(), can_prompt, prompt_fn
+        )
     if token_stdin:
         raise CredentialsError(
             "--token-stdin reads only the API token; also pass the account email with --user EMAIL."
@@ -86,15 +91,24 @@ def resolve_credentials(
 
 
 def _from_user_option(
-    user: str, token_stdin: bool, stdin: TextIO, can_prompt: bool, prompt_fn: PromptFn
+    user: str,
+    token_stdin: bool,
+    stdin: TextIO,
+    env_token: str,
+    can_prompt: bool,
+    prompt_fn: PromptFn,
 ) -> Credentials:
     if token_stdin:
         return _checked(user, _read_token(stdin), STDIN_SOURCE)
+    if env_token:
+        # A pipeline that keeps the token in its secret store and names the account on the
+        # command line: --user picks the account, the environment still supplies the token.
+        return _checked(user, env_token, USER_ENV_TOKEN_SOURCE)
     if can_prompt:
         return _checked(user, prompt_fn("Marketplace API token", True).strip(), USER_PROMPT_SOURCE)
     raise CredentialsError(
         f"--user {user} was given but no API token: pipe the token on stdin and add "
-        "--token-stdin (prompting needs a terminal and CI unset)."
+        f"--token-stdin, or set {TOKEN_ENV} (prompting needs a terminal and CI unset)."
     )
 
 
@@ -128,6 +142,7 @@ def _from_netrc(path: Path, host: str) -> Credentials | None:
     shown = _display_path(path)
     if not path.is_file():
         return None
+    _refuse_if_readable_by_others(path, shown)
     try:
         entries = netrc.netrc(str(path))
     except netrc.NetrcParseError as exc:
@@ -151,6 +166,31 @@ def _from_netrc(path: Path, host: str) -> Credentials | None:
             f"`machine {host} login EMAIL password API_TOKEN`."
         )
     return _checked(login, password, source)
+
+
+def _refuse_if_readable_by_others(path: Path, shown: str) -> None:
+    # Python's netrc refuses a default ~/.netrc that others can read only when parsing it
+    # itself, not for a path it is given: check as it does (owner, then no group or other
+    # bits), because a token others can read is a leaked token.
+    if os.name != "posix":
+        return
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise CredentialsError(
+            f"{shown} cannot be read ({exc.strerror}): fix its permissions."
+        ) from None
+    if info.st_uid != os.getuid():
+        raise CredentialsError(
+            f"{shown} is not owned by you, so its token may not be yours to use: "
+            f"`chown $USER {shown}`, or remove it."
+        )
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise CredentialsError(
+            f"{shown} can be read or changed by other users (mode "
+            f"{stat.S_IMODE(info.st_mode):03o}), so its token is refused: run `chmod 600 "
+            f"{shown}`, and replace the token if others may have read it."
+        )
 
 
 def _checked(user: str, token: str, source: str) -> Credentials:

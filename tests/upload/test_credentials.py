@@ -12,6 +12,7 @@ from assetcheck.credentials import (
     ENV_SOURCE,
     PROMPT_SOURCE,
     STDIN_SOURCE,
+    USER_ENV_TOKEN_SOURCE,
     USER_PROMPT_SOURCE,
     Credentials,
     CredentialsError,
@@ -34,12 +35,18 @@ class Prompter:
         return self.answers.pop(0)
 
 
+def write_netrc(path: Path, text: str, mode: int = 0o600) -> Path:
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
 @pytest.fixture
 def netrc_file(tmp_path: Path) -> Path:
-    path = tmp_path / "netrc"
-    path.write_text(f"machine {HOST}\n  login netrc@example.com\n  password netrc-token-abc\n")
-    path.chmod(0o600)
-    return path
+    return write_netrc(
+        tmp_path / "netrc",
+        f"machine {HOST}\n  login netrc@example.com\n  password netrc-token-abc\n",
+    )
 
 
 def resolve(**overrides: Any) -> Credentials:
@@ -75,14 +82,26 @@ def test_user_option_with_token_from_stdin_beats_everything(netrc_file: Path) ->
 
 def test_user_option_prompts_for_the_token_on_a_terminal() -> None:
     prompter = Prompter("typed-token ")
-    creds = resolve(user_option="opt@example.com", interactive=True, prompt_fn=prompter, env=ENV)
+    env = {"ASSETCHECK_USER": "env@example.com"}
+    creds = resolve(user_option="opt@example.com", interactive=True, prompt_fn=prompter, env=env)
     assert (creds.token, creds.source) == ("typed-token", USER_PROMPT_SOURCE)
     assert prompter.asked == [("Marketplace API token", True)]
 
 
+def test_user_option_takes_the_token_from_the_environment_before_prompting() -> None:
+    prompter = Prompter()
+    creds = resolve(user_option="opt@example.com", interactive=True, prompt_fn=prompter, env=ENV)
+    assert (creds.user, creds.token, creds.source) == (
+        "opt@example.com",
+        "env-token-xyz",
+        USER_ENV_TOKEN_SOURCE,
+    )
+    assert prompter.asked == []
+
+
 def test_user_option_without_a_token_source_says_how_to_give_one() -> None:
-    with pytest.raises(CredentialsError, match="--token-stdin"):
-        resolve(user_option="opt@example.com", env=ENV)
+    with pytest.raises(CredentialsError, match="--token-stdin, or set ASSETCHECK_TOKEN"):
+        resolve(user_option="opt@example.com", env={"ASSETCHECK_USER": "env@example.com"})
 
 
 @pytest.mark.parametrize("stdin", ["", "\n", "one\ntwo\n"])
@@ -126,32 +145,50 @@ def test_netrc_entry_for_the_host(netrc_file: Path) -> None:
 def test_default_netrc_is_the_one_in_home_shown_with_a_tilde(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / ".netrc").write_text(f"machine {HOST} login h@example.com password h-token\n")
+    write_netrc(tmp_path / ".netrc", f"machine {HOST} login h@example.com password h-token\n")
     monkeypatch.setenv("HOME", str(tmp_path))
     creds = resolve(netrc_path=None)
     assert (creds.user, creds.source) == ("h@example.com", f"~/.netrc (host {HOST})")
 
 
 def test_netrc_default_entry_is_used_and_named(tmp_path: Path) -> None:
-    path = tmp_path / "netrc"
-    path.write_text("default login d@example.com password d-token\n")
+    path = write_netrc(tmp_path / "netrc", "default login d@example.com password d-token\n")
     creds = resolve(netrc_path=path)
     assert creds.source.endswith("(default entry)") and creds.user == "d@example.com"
 
 
 def test_netrc_for_another_host_falls_through_to_the_prompt(tmp_path: Path) -> None:
-    path = tmp_path / "netrc"
-    path.write_text("machine other.example.com login o@example.com password o-token\n")
+    path = write_netrc(
+        tmp_path / "netrc", "machine other.example.com login o@example.com password o-token\n"
+    )
     creds = resolve(netrc_path=path, interactive=True, prompt_fn=Prompter("p@example.com", "p-tok"))
     assert (creds.user, creds.token, creds.source) == ("p@example.com", "p-tok", PROMPT_SOURCE)
 
 
 def test_a_broken_netrc_names_the_line_but_not_its_content(tmp_path: Path) -> None:
-    path = tmp_path / "netrc"
-    path.write_text(f"machine {HOST} login a@b.c password ok\nsupersecret-garbage\n")
+    path = write_netrc(
+        tmp_path / "netrc", f"machine {HOST} login a@b.c password ok\nsupersecret-garbage\n"
+    )
     with pytest.raises(CredentialsError, match=r"near line \d") as caught:
         resolve(netrc_path=path)
     assert "supersecret" not in str(caught.value)
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o620, 0o602, 0o660])
+def test_a_netrc_others_can_read_or_write_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int
+) -> None:
+    write_netrc(tmp_path / ".netrc", f"machine {HOST} login h@x.c password h-token-77\n", mode)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(CredentialsError, match=r"chmod 600 ~/\.netrc") as caught:
+        resolve(netrc_path=None, interactive=True, prompt_fn=Prompter("p@x.c", "p-tok"))
+    assert f"mode {mode:03o}" in str(caught.value) and "h-token-77" not in str(caught.value)
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o400])
+def test_a_netrc_only_its_owner_can_read_is_used(tmp_path: Path, mode: int) -> None:
+    path = write_netrc(tmp_path / "netrc", f"machine {HOST} login h@x.c password h-tok\n", mode)
+    assert resolve(netrc_path=path).token == "h-tok"
 
 
 def test_prompt_asks_for_email_then_hidden_token() -> None:
