@@ -86,10 +86,16 @@ DEFAULT_LEDGER_PATH = Path(".assetcheck") / "ledger.db"
 
 @dataclass(frozen=True, slots=True)
 class ClientSettings:
-    """How the Marketplace client talks: timeouts in seconds, retries, backoff."""
+    """How the Marketplace client talks: timeouts in seconds, retries, backoff.
+
+    ``read_timeout`` bounds each read or write; ``deadline`` one whole operation (an upload
+    with all its attempts and waits), so a server that drips bytes cannot hold a run forever.
+    30 minutes lets a 200 MB artifact go up at about 110 kB/s.
+    """
 
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
+    deadline: float = 1800.0
     max_attempts: int = 4
     backoff_base: float = 1.0
     backoff_cap: float = 30.0

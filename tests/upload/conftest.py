@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from assetcheck.client import MarketplaceClient
 from assetcheck.credentials import ENV_SOURCE, Credentials
 from assetcheck.ledger import Ledger
-from assetcheck.marketplace import MarketplaceClient
 from assetcheck.upload import UploadItem
 from tests import builders
 from tests.imagebuilders import make_image

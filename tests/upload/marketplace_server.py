@@ -1,12 +1,19 @@
 """A stand-in Marketplace assets API: a real threaded HTTP server on a free loopback port.
 
-It follows ../shared/seeds/marketplace-rest-v2-assets.txt: HTTP Basic auth against test accounts,
-multipart artifact uploads (parsed as a stream, so a 200 MB upload costs no memory here either),
-raw-body image uploads, asset storage so show and delete work, and uploader-only delete.
+It answers as the real one does (../shared/spec/marketplace.md section 3, and the seed
+../shared/seeds/marketplace-rest-v2-assets.txt): HTTP Basic auth against test accounts; artifact
+uploads as a raw body with ``?file=<name>`` (what Atlassian's client sends) or as the seed's
+multipart form (both streamed, so a 200 MB upload costs no memory here either); raw-body image
+uploads to the six real ``{imageType}`` values, 400 for any other; HAL links
+(``{"href", "templated": true}``); asset names like ``artifact/<uuid>/app.jar`` whose self link
+holds them as one percent-encoded segment (``artifact%2F<uuid>%2Fapp.jar``); error bodies as
+``{"errors": [{message, code, path}]}``; asset storage so show and delete work; uploader-only
+delete. ``StandInMarketplace(file_info=False)`` leaves fileInfo out of upload answers.
 
 Faults are scripted per test: ``server.fail_next(Fault.error(503, retry_after="1"), ...)``
 queues one fault per coming request, in order. ``server.requests`` logs every request, so a test
-can assert how many attempts the client made.
+can assert how many attempts the client made. A body cut short is discarded, as a real server
+discards it.
 """
 
 from __future__ import annotations
@@ -36,13 +43,16 @@ OTHER_USER = "other@example.com"
 OTHER_TOKEN = "tok-other-81c2-not-print-me-either"
 KEEP_CONTENT_BYTES = 1024 * 1024  # stored assets keep their bytes only when this small
 _READ_CHUNK = 64 * 1024
+# The {imageType} values of the API (spec section 2, from Atlassian's ImagePurpose).
+IMAGE_TYPES = ("logo", "banner", "screenshot", "screenshot-thumbnail", "title-logo", "hero")
+DRIP_LIMIT = 60.0  # a dripping answer stops by itself after this many seconds
 
 
 @dataclass(frozen=True)
 class Fault:
     """One scripted misbehaviour, applied to one request."""
 
-    kind: str  # error | reset | slow | raw | wrong-size
+    kind: str  # error | reset | slow | drip | raw | wrong-size
     status: int = 0
     retry_after: str | None = None
     message: str | None = None
@@ -51,6 +61,7 @@ class Fault:
     delta: int = 0
     drain: bool = True
     body: bytes = b""
+    details_key: str = "errors"
 
     @classmethod
     def error(
@@ -59,12 +70,21 @@ class Fault:
         retry_after: str | None = None,
         message: str | None = None,
         drain: bool = True,
+        details_key: str = "errors",
     ) -> Fault:
-        """Answer ``status`` with an errorDetails body (and Retry-After when given).
+        """Answer ``status`` with an ``errors`` body (and Retry-After when given).
 
         ``drain=False`` answers before reading the body, then hangs up, as proxies do with 413.
+        ``details_key="errorDetails"`` gives the other error shape some tools read.
         """
-        return cls("error", status=status, retry_after=retry_after, message=message, drain=drain)
+        return cls(
+            "error",
+            status=status,
+            retry_after=retry_after,
+            message=message,
+            drain=drain,
+            details_key=details_key,
+        )
 
     @classmethod
     def reset(cls, after_bytes: int = 64 * 1024) -> Fault:
@@ -75,6 +95,15 @@ class Fault:
     def slow(cls, delay: float) -> Fault:
         """Handle the request normally but wait ``delay`` seconds before answering."""
         return cls("slow", delay=delay)
+
+    @classmethod
+    def drip(cls, interval: float = 1.0) -> Fault:
+        """Handle the request normally, then send the answer one byte every ``interval`` s.
+
+        No read ever waits long, so only a total deadline ends it (the server stops by
+        itself after DRIP_LIMIT seconds).
+        """
+        return cls("drip", delay=interval)
 
     @classmethod
     def malformed_json(cls) -> Fault:
@@ -120,6 +149,7 @@ class StoredAsset:
 class _State:
     users: dict[str, str]
     max_upload_bytes: int | None
+    file_info: bool = True
     faults: deque[Fault] = field(default_factory=deque)
     requests: list[SeenRequest] = field(default_factory=list)
     assets: dict[str, StoredAsset] = field(default_factory=dict)
@@ -135,9 +165,10 @@ class StandInMarketplace:
         users: Mapping[str, str] | None = None,
         max_upload_bytes: int | None = None,
         tls: ssl.SSLContext | None = None,
+        file_info: bool = True,
     ) -> None:
         accounts = dict(users) if users is not None else {USER: TOKEN, OTHER_USER: OTHER_TOKEN}
-        self.state = _State(users=accounts, max_upload_bytes=max_upload_bytes)
+        self.state = _State(users=accounts, max_upload_bytes=max_upload_bytes, file_info=file_info)
         self._httpd = _Server(("127.0.0.1", 0), _Handler, self.state)
         self._scheme = "https" if tls is not None else "http"
         if tls is not None:
@@ -173,6 +204,7 @@ class StandInMarketplace:
 
     @property
     def assets(self) -> dict[str, StoredAsset]:
+        """Stored assets by name as their self link spells it (``artifact%2F<uuid>%2Fa.jar``)."""
         with self.state.lock:
             return dict(self.state.assets)
 
@@ -255,7 +287,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "error":
             if fault.drain:
                 self._drain()
-            self._send_error(fault.status, fault.message or "scripted failure", fault.retry_after)
+            self._send_error(fault)
             return
         status, payload = self._route(method, url.path, query, user)
         self._answer(status, payload, fault)
@@ -270,41 +302,48 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "GET" and path == assets:
             return 200, _links_body()
         if method == "GET" and path.startswith(assets + "/"):
-            return self._show(unquote(path[len(assets) + 1 :]))
+            return self._show(path[len(assets) + 1 :])
         if not isinstance(user, str):
             self._drain()
             return 401, _error_body("This resource requires authentication.")
         if method == "POST" and path == assets + "/artifact":
-            return self._upload_artifact(user)
+            return self._upload_artifact(user, query)
         if method == "POST" and path == assets + "/artifact/fetch":
             return self._fetch(user, query)
         if method == "POST" and path.startswith(assets + "/image/"):
             return self._upload_image(user, unquote(path[len(assets) + 7 :]), query)
         if method == "DELETE" and path.startswith(assets + "/"):
-            return self._delete(user, unquote(path[len(assets) + 1 :]))
+            return self._delete(user, path[len(assets) + 1 :])
         self._drain()
         return 404, _error_body(f"No resource {method} {path}.")
 
     # -- operations -------------------------------------------------------------------------
 
-    def _upload_artifact(self, user: str) -> tuple[int, Any]:
+    def _upload_artifact(self, user: str, query: dict[str, list[str]]) -> tuple[int, Any]:
         too_big = self._refuse_if_too_big()
         if too_big is not None:
             return too_big
         content_type = self.headers.get("Content-Type", "")
         boundary = _boundary(content_type)
-        if boundary is None:
-            self._drain()
-            return 400, _error_body("Expected multipart/form-data with a boundary.")
         sink = _Sink()
-        try:
-            filename = read_multipart_field(self._body_chunks(), boundary, "file", sink.write)
-        except MultipartError as exc:
-            return 400, _error_body(f"Bad multipart body: {exc}")
-        if filename is None:
-            return 400, _error_body("The form has no 'file' field.")
-        asset = self._store(sink, "artifact", filename or "artifact.jar", user)
-        return 200, _asset_body(self._origin(), asset)
+        if boundary is None:
+            # The raw body, named by ?file=, as Atlassian's own client sends it.
+            names = query.get("file", [])
+            if not names or not names[0]:
+                self._drain()
+                return 400, _error_body("Expected ?file=NAME with the file as the body.", "file")
+            for chunk in self._body_chunks():
+                sink.write(chunk)
+            filename: str | None = names[0]
+        else:
+            try:
+                filename = read_multipart_field(self._body_chunks(), boundary, "file", sink.write)
+            except MultipartError as exc:
+                return 400, _error_body(f"Bad multipart body: {exc}")
+            if filename is None:
+                return 400, _error_body("The form has no 'file' field.", "file")
+        asset = self._store(sink, "artifact", filename or "artifact.jar", user, content_type)
+        return 200, self._upload_answer(asset)
 
     def _upload_image(
         self, user: str, image_type: str, query: dict[str, list[str]]
@@ -314,14 +353,26 @@ class _Handler(BaseHTTPRequestHandler):
             return too_big
         content_type = self.headers.get("Content-Type", "")
         names = query.get("file", [])
-        if not image_type or not names or not content_type.startswith("image/"):
+        if image_type not in IMAGE_TYPES:
             self._drain()
-            return 400, _error_body("Expected an image body, an image type and ?file=NAME.")
+            return 400, _error_body(
+                f"Unknown image type {image_type!r}: use one of {', '.join(IMAGE_TYPES)}.",
+                "imageType",
+            )
+        if not names or not names[0]:
+            self._drain()
+            return 400, _error_body("Expected the image as the body and ?file=NAME.", "file")
         sink = _Sink()
         for chunk in self._body_chunks():
             sink.write(chunk)
         asset = self._store(sink, "image", names[0], user, content_type, image_type)
-        return 200, _asset_body(self._origin(), asset)
+        return 200, self._upload_answer(asset)
+
+    def _upload_answer(self, asset: StoredAsset) -> dict[str, Any]:
+        body = _asset_body(self._origin(), asset)
+        if not self.server.state.file_info:
+            del body["fileInfo"]
+        return body
 
     def _fetch(self, user: str, query: dict[str, list[str]]) -> tuple[int, Any]:
         self._drain()
@@ -335,19 +386,21 @@ class _Handler(BaseHTTPRequestHandler):
         asset = self._store(sink, "artifact", name, user)
         return 200, _asset_body(self._origin(), asset)
 
-    def _show(self, name: str) -> tuple[int, Any]:
+    def _show(self, segment: str) -> tuple[int, Any]:
+        name = _canonical(segment)
         with self.server.state.lock:
-            asset = self.server.state.assets.get(name)
+            asset = self.server.state.assets.get(name) if name else None
         if asset is None:
-            return 404, _error_body(f"No asset named {name}.")
+            return 404, _error_body(f"No asset named {segment}.")
         return 200, _asset_body(self._origin(), asset)
 
-    def _delete(self, user: str, name: str) -> tuple[int, Any]:
+    def _delete(self, user: str, segment: str) -> tuple[int, Any]:
         self._drain()
+        name = _canonical(segment)
         with self.server.state.lock:
-            asset = self.server.state.assets.get(name)
+            asset = self.server.state.assets.get(name) if name else None
             if asset is None:
-                return 404, _error_body(f"No asset named {name}.")
+                return 404, _error_body(f"No asset named {segment}.")
             if asset.uploader != user:
                 return 403, _error_body("Only the user who uploaded an asset may delete it.")
             del self.server.state.assets[name]
@@ -362,8 +415,9 @@ class _Handler(BaseHTTPRequestHandler):
         content_type: str | None = None,
         image_type: str | None = None,
     ) -> StoredAsset:
+        # The real names hold slashes; their self links hold them as one encoded segment.
         asset = StoredAsset(
-            name=uuid.uuid4().hex,
+            name=quote(f"{kind}/{uuid.uuid4()}/{filename}", safe=""),
             kind=kind,
             logical_file_name=filename,
             size=sink.size,
@@ -434,6 +488,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, status: int, payload: Any, fault: Fault | None) -> None:
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
+        if fault is not None and fault.kind == "drip":
+            self._drip(json.dumps(payload).encode(), fault.delay)
+            return
         if fault is not None and fault.kind == "wrong-size" and status == 200:
             payload["fileInfo"]["size"] += fault.delta
         if fault is not None and fault.kind == "raw":
@@ -442,9 +499,26 @@ class _Handler(BaseHTTPRequestHandler):
         body = b"" if payload is None else json.dumps(payload).encode()
         self._send(status, body, "application/json" if payload is not None else None)
 
-    def _send_error(self, status: int, message: str, retry_after: str | None) -> None:
-        headers = {"Retry-After": retry_after} if retry_after is not None else {}
-        self._send(status, json.dumps(_error_body(message)).encode(), "application/json", headers)
+    def _send_error(self, fault: Fault) -> None:
+        headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+        body = _error_body(fault.message or "scripted failure", key=fault.details_key)
+        self._send(fault.status, json.dumps(body).encode(), "application/json", headers)
+
+    def _drip(self, body: bytes, interval: float) -> None:
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        stop = time.monotonic() + DRIP_LIMIT
+        try:
+            for index in range(len(head + body)):
+                if time.monotonic() > stop:
+                    return
+                self.wfile.write((head + body)[index : index + 1])
+                self.wfile.flush()
+                time.sleep(interval)
+        except OSError:
+            pass  # the client gave up: that is the point
 
     def _send(
         self,
@@ -577,8 +651,19 @@ def _boundary(content_type: str) -> bytes | None:
     return boundary.encode() if boundary else None
 
 
-def _error_body(message: str) -> dict[str, Any]:
-    return {"errorDetails": [{"message": message, "code": "error", "path": None}]}
+def _canonical(segment: str) -> str | None:
+    """The stored name a request's path segment means; None when it is not one segment.
+
+    A client that cut the name at its '/' sends several segments; one that encoded it twice
+    sends ``%252F``, which names nothing here: both get a 404, as from the real server.
+    """
+    if not segment or "/" in segment:
+        return None
+    return quote(unquote(segment), safe="")
+
+
+def _error_body(message: str, path: str | None = None, key: str = "errors") -> dict[str, Any]:
+    return {key: [{"message": message, "code": "error", "path": path}]}
 
 
 def _links_body() -> dict[str, Any]:
@@ -587,14 +672,14 @@ def _links_body() -> dict[str, Any]:
         "_links": {
             "self": {"href": assets, "type": "application/json"},
             "artifact": {"href": assets + "/artifact", "type": "application/json"},
-            "fetchArtifact": {"href": assets + "/artifact/fetch{?uri}", "type": "application/json"},
-            "imageByType": {"template": assets + "/image/{imageType}{?file}", "name": "image"},
+            "fetchArtifact": {"href": assets + "/artifact/fetch{?uri}", "templated": True},
+            "imageByType": {"href": assets + "/image/{imageType}{?file}", "templated": True},
         }
     }
 
 
 def _asset_body(origin: str, asset: StoredAsset) -> dict[str, Any]:
-    files = f"{origin}/files/{asset.name}/{quote(asset.logical_file_name)}"
+    files = f"{origin}/files/{asset.name}"
     links: dict[str, Any] = {"self": {"href": f"{API_ROOT}/assets/{asset.name}"}}
     if asset.kind == "artifact":
         links["binary"] = {"href": files, "type": "application/java-archive"}

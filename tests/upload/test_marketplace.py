@@ -17,8 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from assetcheck.credentials import Credentials
-from assetcheck.marketplace import (
+from assetcheck.client import (
     BadBaseUrl,
     BadRequest,
     ConnectionFailed,
@@ -39,6 +38,7 @@ from assetcheck.marketplace import (
     resolve_base_url,
     sniff_image_content_type,
 )
+from assetcheck.credentials import Credentials
 from assetcheck.settings import DEFAULT_BASE_URL
 from tests.imagebuilders import make_image
 from tests.upload.connect_proxy import ConnectProxy
@@ -68,18 +68,24 @@ def test_links_lists_the_asset_resources(client: MarketplaceClient) -> None:
     assert links.image_by_type is not None and "{imageType}" in links.image_by_type
 
 
-def test_artifact_upload_streams_a_multipart_file_field(
+def test_artifact_upload_sends_the_raw_file_named_by_the_file_query(
     client: MarketplaceClient, marketplace: StandInMarketplace, jar_file: Path
 ) -> None:
+    # As Atlassian's marketplace-client-java does: the bytes as the body, ?file=<name>.
     seen: list[tuple[int, int]] = []
     result = client.upload_artifact(
         jar_file, progress=lambda sent, total: seen.append((sent, total))
     )
 
     size = jar_file.stat().st_size
+    request = marketplace.requests[-1]
+    assert (request.path, request.query) == ("/rest/2/assets/artifact", {"file": [jar_file.name]})
+    assert (request.content_type, request.content_length) == ("application/binary", size)
     assert result.asset.logical_file_name == jar_file.name
     assert result.asset.size == size
     assert result.asset.self_link == f"/rest/2/assets/{result.asset.asset_name}"
+    assert result.asset.asset_name.startswith("artifact%2F")
+    assert (result.attempts, result.answer_lost, result.warnings) == (1, False, ())
     assert result.asset.binary_link and result.asset.remote_link
     assert result.sha256 == sha256_of(jar_file)
     stored = marketplace.assets[result.asset.asset_name]
@@ -97,16 +103,9 @@ def test_progress_is_reported_per_chunk(
     assert len(seen) == -(-jar.stat().st_size // (64 * 1024))
 
 
-@pytest.mark.parametrize(
-    ("fmt", "content_type"),
-    [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("GIF", "image/gif"), ("BMP", "image/bmp")],
-)
-def test_image_upload_sends_the_bytes_with_a_sniffed_content_type(
-    client: MarketplaceClient,
-    marketplace: StandInMarketplace,
-    tmp_path: Path,
-    fmt: str,
-    content_type: str,
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "GIF", "BMP"])
+def test_image_upload_sends_the_bytes_as_atlassians_client_does(
+    client: MarketplaceClient, marketplace: StandInMarketplace, tmp_path: Path, fmt: str
 ) -> None:
     image = tmp_path / f"banner.{fmt.lower()}"
     image.write_bytes(make_image(64, 32, fmt))
@@ -114,17 +113,10 @@ def test_image_upload_sends_the_bytes_with_a_sniffed_content_type(
     result = client.upload_image(image, "banner")
 
     stored = marketplace.assets[result.asset.asset_name]
-    assert (stored.content_type, stored.image_type) == (content_type, "banner")
+    assert (stored.content_type, stored.image_type) == ("application/binary", "banner")
     assert stored.content == image.read_bytes()
     assert result.asset.image_link is not None and result.asset.logical_file_name == image.name
     assert marketplace.requests[-1].query == {"file": [image.name]}
-
-
-def test_image_content_type_given_by_the_caller_wins(
-    client: MarketplaceClient, marketplace: StandInMarketplace, png_file: Path
-) -> None:
-    result = client.upload_image(png_file, "logo", content_type="image/gif")
-    assert marketplace.assets[result.asset.asset_name].content_type == "image/gif"
 
 
 def test_an_image_of_unknown_format_is_refused_before_sending(
@@ -612,7 +604,7 @@ def test_https_goes_through_the_proxy_named_by_https_proxy(
         )
         assert client.upload_artifact(jar_file).asset.size == jar_file.stat().st_size
     port = urlsplit(tls_marketplace.base_url).port
-    assert [line for line, _ in proxy.seen] == [f"CONNECT 127.0.0.1:{port} HTTP/1.0"]
+    assert [line for line, _ in proxy.seen] == [f"CONNECT 127.0.0.1:{port} HTTP/1.1"]
     # The credentials and the body travelled inside the tunnel's TLS, not to the proxy.
     assert all("Authorization" not in headers for _, headers in proxy.seen)
 
@@ -662,7 +654,7 @@ def test_an_unreachable_proxy_is_named_in_the_error(
         max_attempts=2,
         environ={"HTTPS_PROXY": dead},
     )
-    with pytest.raises(ConnectionFailed, match=r"through the proxy 127\.0\.0\.1"):
+    with pytest.raises(ConnectionFailed, match=r"through the proxy http://127\.0\.0\.1"):
         client.links()
 
 

@@ -19,7 +19,7 @@ UPLOAD_AND_MEASURE = textwrap.dedent(
     import json, os, resource, sys
     from pathlib import Path
     from assetcheck.credentials import Credentials
-    from assetcheck.marketplace import MarketplaceClient
+    from assetcheck.client import MarketplaceClient
 
     def vm_hwm_kib():
         # Linux carries ru_maxrss across exec (the parent's footprint leaks in); VmHWM is
