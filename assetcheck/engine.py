@@ -43,9 +43,9 @@ class Checker:
     readable report in bounded memory.
     """
 
-    def __init__(self, settings: Settings, report: Report) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.report = report
+        self.internal_errors: list[str] = []
         self.rules = [r for r in all_rules() if settings.selects(r.code, integrity=r.integrity)]
         self._by_subject: dict[type, list[Rule]] = {}
         self.findings: list[Finding] = []
@@ -72,10 +72,11 @@ class Checker:
                             entry=_locate(chain, entry),
                             hint=problem.hint,
                             line=problem.line,
+                            integrity=rule.integrity,
                         )
                     )
             except Exception as error:  # a bug in a rule must not stop the run
-                self.report.internal_errors.append(
+                self.internal_errors.append(
                     f"rule {rule.code} crashed on {_locate(chain, own_entry) or 'the file'}: "
                     f"{type(error).__name__}: {error}"
                 )
@@ -100,6 +101,7 @@ class Checker:
                         message=f"{count - shown:,} more {code} findings in this file "
                         f"({count:,} in all; the first {shown} are listed)",
                         hint=first.hint,
+                        integrity=first.integrity,
                     )
                 )
         self.findings.sort(key=Finding.sort_key)
@@ -117,12 +119,12 @@ def check_paths(paths: Iterable[Path], settings: Settings) -> Report:
     found = discover(paths, settings.image_type)
     report = Report(notices=found.notices)
     for target in found.targets:
-        report.files.append(check_target(target, settings, report))
+        report.files.append(check_target(target, settings))
     return report
 
 
-def check_target(target: Target, settings: Settings, report: Report) -> FileReport:
-    checker = Checker(settings, report)
+def check_target(target: Target, settings: Settings) -> FileReport:
+    checker = Checker(settings)
     kind = target.kind
     result = FileReport(display(target.path), kind, image_type=target.image_type)
     try:
@@ -136,6 +138,7 @@ def check_target(target: Target, settings: Settings, report: Report) -> FileRepo
         # The file vanished or became unreadable: a finding, never a pass and never a crash.
         checker.run(FileProblem("unreadable", error.strerror or str(error)))
     result.findings = checker.finish()
+    result.internal_errors = checker.internal_errors
     return result
 
 

@@ -44,12 +44,19 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """A problem as reported: the rule's code and severity, and where it is.
+
+    ``integrity`` marks a finding that says the file or the entry could not be read or
+    trusted: no option switches it off, and no upload sends its file.
+    """
+
     code: str
     severity: Severity
     message: str
     entry: str | None = None
     hint: str | None = None
     line: int | None = None
+    integrity: bool = False
 
     def sort_key(self) -> tuple[int, str, str]:
         return (-self.severity, self.entry or "", self.code)

@@ -32,6 +32,13 @@ class FileReport:
     app_version: str | None = None
     # A source tree's images, by entry, with the sha256 of the bytes the checks read.
     assets: dict[str, CheckedAsset] = field(default_factory=dict)
+    # Rules that crashed on this file: a bug in assetcheck, never allowed to stop the run.
+    internal_errors: list[str] = field(default_factory=list)
+
+    def untrusted(self) -> set[str | None]:
+        """Where an integrity finding says the file could not be read or trusted (None: the
+        file itself; an entry: that entry only)."""
+        return {f.entry for f in self.findings if f.integrity}
 
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)
@@ -54,10 +61,13 @@ class Summary:
 @dataclass
 class Report:
     files: list[FileReport] = field(default_factory=list)
-    # Rules that crashed: a bug in assetcheck, reported but never allowed to stop the run.
-    internal_errors: list[str] = field(default_factory=list)
     # What discovery passed over (symbolic links leaving a folder, unlistable folders).
     notices: list[str] = field(default_factory=list)
+
+    @property
+    def internal_errors(self) -> list[str]:
+        """Every file's rule crashes, each naming its file."""
+        return [f"{file.path}: {error}" for file in self.files for error in file.internal_errors]
 
     def summary(self) -> Summary:
         counts = {severity: 0 for severity in Severity}
