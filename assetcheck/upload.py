@@ -1,19 +1,37 @@
 """Upload orchestration: what to send, what to skip, and what to record. No printing, no HTTP.
 
-The CLI hands over files that passed the checks as UploadItems; each is uploaded through the
-client, its validated answer is recorded in the ledger, and an UploadOutcome says what happened.
-One file failing never stops the others.
+The CLI hands over files that passed the checks as UploadItems; each is claimed in the ledger,
+uploaded through the client, its validated answer recorded under the claim, and an
+UploadOutcome says what happened. One file failing never stops the others.
+
+Exactly once: a file another run is uploading is waited for (up to ``claim_wait`` seconds) and
+then skipped with that run's row; it is never sent twice. What the API cannot promise is said
+instead of hidden: a retry after a lost answer, or taking over the claim of a run that died
+mid-upload, may leave an unused asset on the server (there is no idempotency key), and the
+outcome says so.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext, suppress
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from assetcheck.ledger import AssetKind, Ledger, LedgerError, LedgerRecord, utc_timestamp
+from assetcheck.ledger import (
+    AssetKind,
+    Busy,
+    Claim,
+    ClaimHolder,
+    ClaimKey,
+    Done,
+    Ledger,
+    LedgerError,
+    LedgerRecord,
+    utc_timestamp,
+)
 from assetcheck.marketplace import (
     AssetRecord,
     MarketplaceClient,
@@ -23,6 +41,10 @@ from assetcheck.marketplace import (
 )
 
 UploadStatus = Literal["uploaded", "skipped", "failed", "would-upload"]
+
+# How long a run waits for another that is uploading the same file before giving up on it.
+DEFAULT_CLAIM_WAIT = 600.0
+_POLL = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +62,30 @@ class UploadItem:
 
 @dataclass(frozen=True, slots=True)
 class UploadOutcome:
-    """What happened to one item. ``record`` is the new row, or the earlier one when skipped."""
+    """What happened to one item. ``record`` is the new row, or the earlier one when skipped.
+
+    ``attempts`` counts the requests sent for this file (0: none). ``answer_lost`` means a body
+    went out whole and its answer never came, so the server may hold an asset nothing uses.
+    ``took_over`` is the run whose stale claim this one took (``stale_because`` says why);
+    ``waited_for`` the live run this one waited on; ``unused_link`` an asset this run stored
+    that another run's row superseded.
+    """
 
     item: UploadItem
     status: UploadStatus
     record: LedgerRecord | None = None
     error: str | None = None
+    attempts: int = 0
+    answer_lost: bool = False
+    took_over: ClaimHolder | None = None
+    stale_because: str | None = None
+    waited_for: ClaimHolder | None = None
+    unused_link: str | None = None
+
+    @property
+    def unused_asset_possible(self) -> bool:
+        """The server may hold a copy of this file that no ledger row names."""
+        return self.answer_lost or self.took_over is not None or self.unused_link is not None
 
 
 # The CLI draws one progress bar per file: the factory opens it, leaving the context closes it.
@@ -58,18 +98,21 @@ def _no_progress(item: UploadItem) -> AbstractContextManager[ProgressCallback | 
 
 def upload_items(
     client: MarketplaceClient,
-    ledger: Ledger,
+    ledger: Ledger | None,
     items: Iterable[UploadItem],
     *,
     force: bool = False,
     dry_run: bool = False,
     progress_factory: ProgressFactory = _no_progress,
+    claim_wait: float = DEFAULT_CLAIM_WAIT,
 ) -> list[UploadOutcome]:
     """Upload each item unless the ledger has it for this server (``force`` uploads anyway).
 
-    ``dry_run`` still consults the ledger, so it reports skips, but sends and records nothing.
+    ``dry_run`` still consults the ledger, so it reports skips, but sends and records nothing;
+    its ledger may be None (none exists yet: nothing was uploaded). Otherwise it is required.
     """
-    return [_upload_one(client, ledger, item, force, dry_run, progress_factory) for item in items]
+    options = _Options(force, dry_run, progress_factory, claim_wait)
+    return [_upload_one(client, ledger, item, options) for item in items]
 
 
 def fetch(client: MarketplaceClient, ledger: Ledger, uri: str) -> LedgerRecord:
@@ -83,42 +126,108 @@ def fetch(client: MarketplaceClient, ledger: Ledger, uri: str) -> LedgerRecord:
     return record
 
 
+@dataclass(frozen=True, slots=True)
+class _Options:
+    force: bool
+    dry_run: bool
+    progress_factory: ProgressFactory
+    claim_wait: float
+
+
 def _upload_one(
-    client: MarketplaceClient,
-    ledger: Ledger,
-    item: UploadItem,
-    force: bool,
-    dry_run: bool,
-    progress_factory: ProgressFactory,
+    client: MarketplaceClient, ledger: Ledger | None, item: UploadItem, options: _Options
 ) -> UploadOutcome:
     if item.kind == "image" and not item.image_type:
         return _failed(item, f"{item.path} has no image type: give one with --image-type.")
     try:
-        if not force:
-            previous = ledger.find_uploaded(
-                item.sha256, client.base_url, item.kind, item.image_type
-            )
-            if previous is not None:
-                return UploadOutcome(item, "skipped", previous)
-        if dry_run:
-            return UploadOutcome(item, "would-upload")
-        with progress_factory(item) as progress:
-            result = _send(client, item, progress)
-    except (MarketplaceError, LedgerError) as exc:
+        if options.dry_run:
+            return _dry_run(client, ledger, item, options.force)
+        assert ledger is not None, "only a dry run goes without a ledger"
+        key = ClaimKey(client.base_url, item.kind, item.sha256, item.image_type)
+        if options.force:
+            # --force never waits: it takes a free or stale claim, and otherwise sends beside
+            # the other run (or the recorded row), recording a row of its own without a claim.
+            answer = ledger.claim(key, str(item.path))
+            claim = answer if isinstance(answer, Claim) else None
+            return _send_and_record(client, ledger, item, claim, options)
+        answer, waited = _wait_for_claim(ledger, key, item, options.claim_wait)
+    except LedgerError as exc:
         return _failed(item, str(exc))
-    return _record_upload(client, ledger, item, result)
-
-
-def _record_upload(
-    client: MarketplaceClient, ledger: Ledger, item: UploadItem, result: UploadResult
-) -> UploadOutcome:
-    if result.sha256 != item.sha256:
-        # The bytes sent are not the bytes that were checked: recording them would let an
-        # unchecked file pass as checked.
+    if isinstance(answer, Done):
+        return UploadOutcome(item, "skipped", answer.record, waited_for=waited)
+    if isinstance(answer, Busy):
         return _failed(
             item,
-            f"{item.path} changed after it was checked; the upload ({result.asset.self_link}) "
-            "was not recorded. Check and upload it again.",
+            f"{item.path}: another run ({answer.holder.describe()}) is still uploading it "
+            f"after {options.claim_wait:g} s of waiting; run again once it is done.",
+        )
+    return _send_and_record(client, ledger, item, answer, options)
+
+
+def _dry_run(
+    client: MarketplaceClient, ledger: Ledger | None, item: UploadItem, force: bool
+) -> UploadOutcome:
+    previous = None
+    if ledger is not None and not force:
+        previous = ledger.find_uploaded(item.sha256, client.base_url, item.kind, item.image_type)
+    if previous is not None:
+        return UploadOutcome(item, "skipped", previous)
+    return UploadOutcome(item, "would-upload")
+
+
+def _wait_for_claim(
+    ledger: Ledger, key: ClaimKey, item: UploadItem, claim_wait: float
+) -> tuple[Claim | Busy | Done, ClaimHolder | None]:
+    """Claim ``key``, waiting while a live run holds it; also returns the run waited for."""
+    deadline = time.monotonic() + claim_wait
+    waited: ClaimHolder | None = None
+    while True:
+        answer = ledger.claim(key, str(item.path))
+        if not isinstance(answer, Busy) or time.monotonic() >= deadline:
+            return answer, waited
+        waited = answer.holder
+        time.sleep(_POLL)
+
+
+def _send_and_record(
+    client: MarketplaceClient,
+    ledger: Ledger,
+    item: UploadItem,
+    claim: Claim | None,
+    options: _Options,
+) -> UploadOutcome:
+    taken = UploadOutcome(
+        item,
+        "failed",
+        took_over=claim.took_over if claim else None,
+        stale_because=claim.stale_because if claim else None,
+    )
+    try:
+        keep_alive = ledger.keep_alive(claim) if claim else nullcontext()
+        with keep_alive, options.progress_factory(item) as progress:
+            result = _send(client, item, progress)
+    except MarketplaceError as exc:
+        _release(ledger, claim)
+        # Named by the client's rewrite; older clients say nothing, i.e. one attempt, no loss.
+        return replace(
+            taken,
+            error=str(exc),
+            attempts=getattr(exc, "attempts", 1),
+            answer_lost=getattr(exc, "answer_lost", False),
+        )
+    sent = replace(
+        taken,
+        attempts=getattr(result, "attempts", 1),
+        answer_lost=getattr(result, "answer_lost", False),
+    )
+    if result.sha256 != item.sha256:
+        _release(ledger, claim)
+        # The bytes sent are not the bytes that were checked: recording them would let an
+        # unchecked file pass as checked.
+        return replace(
+            sent,
+            error=f"{item.path} changed after it was checked; the upload "
+            f"({result.asset.self_link}) was not recorded. Check and upload it again.",
         )
     record = _ledger_record(
         client,
@@ -130,14 +239,31 @@ def _record_upload(
         image_type=item.image_type,
         app_key=item.app_key,
         app_version=item.app_version,
+        attempts=sent.attempts,
+        unused_asset_possible=sent.unused_asset_possible,
     )
     try:
-        ledger.record(record)
+        earlier = None
+        if claim is None:
+            ledger.record(record)
+        else:
+            earlier = ledger.finish(claim, record)
     except LedgerError as exc:
-        return _failed(
-            item, f"{item.path} was uploaded as {result.asset.self_link} but not recorded: {exc}"
+        return replace(
+            sent,
+            error=f"{item.path} was uploaded as {result.asset.self_link} but not recorded: {exc}",
         )
-    return UploadOutcome(item, "uploaded", record)
+    if earlier is not None:
+        # Another run took this run's claim for dead and recorded its own upload first.
+        return replace(sent, status="skipped", record=earlier, unused_link=record.self_link)
+    return replace(sent, status="uploaded", record=record)
+
+
+def _release(ledger: Ledger, claim: Claim | None) -> None:
+    if claim is not None:
+        # Unreleased, the claim goes stale instead, and a later run takes it over.
+        with suppress(LedgerError):
+            ledger.release(claim)
 
 
 def _send(
@@ -165,6 +291,8 @@ def _ledger_record(
     image_type: str | None = None,
     app_key: str | None = None,
     app_version: str | None = None,
+    attempts: int = 1,
+    unused_asset_possible: bool = False,
 ) -> LedgerRecord:
     return LedgerRecord(
         time=utc_timestamp(),
@@ -182,4 +310,6 @@ def _ledger_record(
         image_link=asset.image_link,
         app_key=app_key,
         app_version=app_version,
+        attempts=attempts,
+        unused_asset_possible=unused_asset_possible,
     )

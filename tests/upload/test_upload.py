@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import base64
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
 from assetcheck.credentials import Credentials
-from assetcheck.ledger import Ledger
-from assetcheck.marketplace import BadRequest, MarketplaceClient
+from assetcheck.ledger import Claim, ClaimKey, Ledger, LedgerRecord, utc_timestamp
+from assetcheck.marketplace import (
+    AssetRecord,
+    BadRequest,
+    MarketplaceClient,
+    MarketplaceError,
+    UploadResult,
+)
 from assetcheck.upload import UploadItem, UploadOutcome, fetch, upload_items
 from tests.upload.marketplace_server import TOKEN, USER, Fault, StandInMarketplace
 
@@ -323,3 +333,204 @@ def test_two_upload_processes_at_once_both_land_their_rows(
     assert len(rows) == 16
     assert {Path(row.local_path).parent.name for row in rows} == {"job1", "job2"}
     assert len(marketplace.assets) == 16
+
+
+# ---- exactly once, and never silent about a stray asset -------------------------------------
+# The client's rewrite adds ``attempts`` and ``answer_lost`` to UploadResult and to its final
+# error; these fakes stand for it, so the orchestration is tested apart from the HTTP client.
+
+
+@dataclass(frozen=True)
+class FakeResult:
+    asset: AssetRecord
+    sha256: str
+    attempts: int = 1
+    answer_lost: bool = False
+
+
+class LostAnswers(MarketplaceError):
+    def __init__(self, message: str, attempts: int, answer_lost: bool) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.answer_lost = answer_lost
+
+
+class FakeClient:
+    """Answers uploads from a script: a FakeResult field override, or an exception to raise."""
+
+    base_url = "https://marketplace.example/rest/2"
+
+    def __init__(self, *script: dict[str, object] | BaseException) -> None:
+        self.script = list(script)
+        self.sent: list[Path] = []
+
+    def upload_artifact(self, path: Path, progress: object, *, expected_sha256: str) -> object:
+        self.sent.append(path)
+        step = self.script.pop(0) if self.script else {}
+        if isinstance(step, BaseException):
+            raise step
+        n = len(self.sent)
+        asset = AssetRecord(f"a{n}", path.name, path.stat().st_size, f"/rest/2/assets/a{n}")
+        return FakeResult(asset, expected_sha256, **step)  # type: ignore[arg-type]
+
+    upload_image = None  # the tests here upload artifacts
+
+
+def fake(client: FakeClient) -> MarketplaceClient:
+    return client  # type: ignore[return-value]
+
+
+def claim_key(client: FakeClient, item: UploadItem) -> ClaimKey:
+    return ClaimKey(client.base_url, item.kind, item.sha256, item.image_type)
+
+
+def test_a_retry_after_a_lost_answer_is_recorded_and_said(
+    ledger: Ledger, jar_file: Path, item_for: ItemFor
+) -> None:
+    client = FakeClient({"attempts": 3, "answer_lost": True})
+    [outcome] = upload_items(fake(client), ledger, [item_for(jar_file)])
+    assert outcome.status == "uploaded"
+    assert (outcome.attempts, outcome.answer_lost, outcome.unused_asset_possible) == (3, True, True)
+    [row] = ledger.query()
+    assert (row.attempts, row.unused_asset_possible) == (3, True)
+
+
+def test_a_client_that_says_nothing_means_one_attempt(
+    ledger: Ledger, jar_file: Path, item_for: ItemFor
+) -> None:
+    client = FakeClient()
+    client.upload_artifact = lambda path, progress, expected_sha256: UploadResult(  # type: ignore[method-assign]
+        AssetRecord("a", path.name, 1, "/rest/2/assets/a"), expected_sha256
+    )
+    [outcome] = upload_items(fake(client), ledger, [item_for(jar_file)])
+    assert (outcome.status, outcome.attempts, outcome.unused_asset_possible) == (
+        "uploaded",
+        1,
+        False,
+    )
+
+
+def test_a_failure_after_a_lost_answer_says_so_and_frees_the_claim(
+    ledger: Ledger, jar_file: Path, item_for: ItemFor
+) -> None:
+    item = item_for(jar_file)
+    client = FakeClient(LostAnswers("HTTP 503 on 4 attempts", attempts=4, answer_lost=True))
+    [outcome] = upload_items(fake(client), ledger, [item])
+    assert (outcome.status, outcome.attempts, outcome.answer_lost) == ("failed", 4, True)
+    assert ledger.query() == [] and ledger.pending() == []
+    assert isinstance(ledger.claim(claim_key(client, item), "x"), Claim)  # free at once
+
+
+def test_a_file_another_run_is_uploading_is_waited_for_then_skipped(
+    ledger: Ledger, jar_file: Path, item_for: ItemFor
+) -> None:
+    item = item_for(jar_file)
+    client = FakeClient()
+    other = Ledger(ledger.path)
+    held = other.claim(claim_key(client, item), "other/app.jar")
+    assert isinstance(held, Claim)
+    record = replace(a_row(client, item), self_link="/rest/2/assets/by-the-other-run")
+
+    def finish_later() -> None:
+        time.sleep(0.5)
+        with Ledger(ledger.path) as late:
+            late.finish(held, record)
+
+    finisher = threading.Thread(target=finish_later)
+    finisher.start()
+    [outcome] = upload_items(fake(client), ledger, [item], claim_wait=30)
+    finisher.join()
+    other.close()
+    assert outcome.status == "skipped" and client.sent == []
+    assert outcome.record is not None and outcome.record.self_link == record.self_link
+    assert outcome.waited_for is not None and outcome.waited_for.local_path == "other/app.jar"
+    assert len(ledger.query()) == 1
+
+
+def test_waiting_is_bounded_and_never_sends(
+    ledger: Ledger, jar_file: Path, item_for: ItemFor
+) -> None:
+    item = item_for(jar_file)
+    client = FakeClient()
+    with Ledger(ledger.path) as other:
+        assert isinstance(other.claim(claim_key(client, item), "other/app.jar"), Claim)
+        started = time.monotonic()
+        [outcome] = upload_items(fake(client), ledger, [item], claim_wait=0.5)
+    assert 0.5 <= time.monotonic() - started < 5
+    assert outcome.status == "failed" and "still uploading" in (outcome.error or "")
+    assert client.sent == [] and ledger.query() == []
+
+
+def test_a_stale_claim_is_taken_over_and_said(
+    ledger: Ledger, jar_file: Path, item_for: ItemFor
+) -> None:
+    item = item_for(jar_file)
+    client = FakeClient()
+    assert isinstance(ledger.claim(claim_key(client, item), "killed/app.jar"), Claim)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with sqlite3.connect(ledger.path) as conn:
+        conn.execute("UPDATE claims SET owner_pid = ?", (dead.pid,))
+    [outcome] = upload_items(fake(client), ledger, [item])
+    assert outcome.status == "uploaded" and len(client.sent) == 1
+    assert outcome.took_over is not None and outcome.took_over.pid == dead.pid
+    assert outcome.took_over.local_path == "killed/app.jar" and outcome.unused_asset_possible
+    [row] = ledger.query()
+    assert row.unused_asset_possible and ledger.pending() == []
+
+
+def test_force_sends_beside_a_done_claim_and_records_a_row_of_its_own(
+    ledger: Ledger, jar_file: Path, item_for: ItemFor
+) -> None:
+    item = item_for(jar_file)
+    client = FakeClient()
+    upload_items(fake(client), ledger, [item])
+    [forced] = upload_items(fake(client), ledger, [item], force=True)
+    [again] = upload_items(fake(client), ledger, [item])
+    assert forced.status == "uploaded" and again.status == "skipped" and len(client.sent) == 2
+    assert [row.self_link for row in ledger.query()] == ["/rest/2/assets/a1", "/rest/2/assets/a2"]
+    assert again.record is not None and again.record.self_link == "/rest/2/assets/a2"
+
+
+def test_force_does_not_wait_for_a_live_claim(
+    ledger: Ledger, jar_file: Path, item_for: ItemFor
+) -> None:
+    item = item_for(jar_file)
+    client = FakeClient()
+    with Ledger(ledger.path) as other:
+        held = other.claim(claim_key(client, item), "other/app.jar")
+        [forced] = upload_items(fake(client), ledger, [item], force=True, claim_wait=60)
+        assert forced.status == "uploaded" and len(client.sent) == 1
+        assert isinstance(held, Claim) and other.finish(held, a_row(client, item)) is None
+    assert len(ledger.query()) == 2  # both were sent, both are recorded
+
+
+def test_a_dry_run_needs_no_ledger(jar_file: Path, item_for: ItemFor) -> None:
+    client = FakeClient()
+    [outcome] = upload_items(fake(client), None, [item_for(jar_file)], dry_run=True)
+    assert outcome.status == "would-upload" and client.sent == []
+
+
+def a_row(client: FakeClient, item: UploadItem) -> LedgerRecord:
+    return LedgerRecord(
+        utc_timestamp(),
+        client.base_url,
+        item.kind,
+        str(item.path),
+        item.sha256,
+        item.size,
+        item.image_type,
+        item.path.name,
+        item.size,
+        "/rest/2/assets/other",
+    )
+
+
+def test_force_on_a_new_file_holds_its_claim_so_the_next_run_skips(
+    ledger: Ledger, jar_file: Path, item_for: ItemFor
+) -> None:
+    item = item_for(jar_file)
+    client = FakeClient()
+    [forced] = upload_items(fake(client), ledger, [item], force=True)
+    [plain] = upload_items(fake(client), ledger, [item])
+    assert (forced.status, plain.status, len(client.sent)) == ("uploaded", "skipped", 1)
