@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -283,12 +283,14 @@ def upload(
     or above --fail-on are not uploaded. A file the ledger already has for this server is
     skipped and its recorded link printed (--force uploads it again).
 
-    Exit codes: those of `check`, and 4 when any upload failed after its retries.
+    Exit codes: those of `check` (1 also when PATHS hold nothing to upload), and 4 when any
+    upload failed after its retries.
     """
     from assetcheck.cli_upload import (
         make_client,
         open_ledger,
         outcome_to_dict,
+        read_ledger,
         render_outcomes,
         run_uploads,
         upload_plan,
@@ -299,13 +301,9 @@ def upload(
     report, settings = _run_checks(paths, fail_on, select, ignore, image_type, output)
     _exit_on_internal_errors(report)
     if not report.files:
-        # Nothing checked is nothing passed: an upload step that finds no file has failed.
-        click.echo(
-            "assetcheck: error: nothing to upload: no artifacts, images or plugin source "
-            "trees found in " + ", ".join(display(p) for p in paths),
-            err=True,
-        )
-        sys.exit(EXIT_USAGE)
+        # Nothing checked is nothing passed: a mistyped CI path must not pass a release step.
+        # Exit 1, not 2: the command line was fine, the paths just held nothing to upload.
+        _nothing_to_upload(paths, "no artifacts, images or plugin source trees found")
     if no_check:
         click.secho(
             "WARNING: --no-check: uploading without the check gate; findings are not blocking.",
@@ -314,20 +312,36 @@ def upload(
             bold=True,
         )
     items, held = upload_plan(report, settings, gate=not no_check)
-    client = make_client(base_url, user, token_stdin, timeout, authenticate=not dry_run)
-    with open_ledger(ledger_path) as ledger:
-        outcomes = run_uploads(client, ledger, items, force=force, dry_run=dry_run)
+    # Files were found but none is an upload (e.g. a source tree without listing images):
+    # no credentials are asked for, the report is shown, and the run does not pass.
+    nothing = not items and not held
+    outcomes = []
+    if not nothing:
+        client = make_client(base_url, user, token_stdin, timeout, authenticate=not dry_run)
+        # A dry run writes nothing: the ledger is read, never created or migrated.
+        with read_ledger(ledger_path) if dry_run else open_ledger(ledger_path) as ledger:
+            outcomes = run_uploads(client, ledger, items, force=force, dry_run=dry_run)
     if fmt == "json":
         document = report_to_dict(report)
         document["uploads"] = [outcome_to_dict(o) for o in outcomes]
         _emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
     else:
         _emit(render_text(report) + "\n" + render_outcomes(outcomes, held), output)
+    if nothing:
+        _nothing_to_upload(paths, "none of the files found is an artifact or a listing image")
     if any(o.status == "failed" for o in outcomes):
         sys.exit(EXIT_UPLOAD_FAILED)
     # A file held back (findings, no image type) was asked for and not uploaded: not a pass.
     failed_checks = report.fails(settings.fail_on) and not no_check
     sys.exit(EXIT_FINDINGS if failed_checks or held else EXIT_OK)
+
+
+def _nothing_to_upload(paths: tuple[Path, ...], what: str) -> NoReturn:
+    click.echo(
+        f"assetcheck: error: nothing to upload: {what} in " + ", ".join(display(p) for p in paths),
+        err=True,
+    )
+    sys.exit(EXIT_FINDINGS)
 
 
 @cli.command("fetch")
@@ -378,15 +392,32 @@ def ledger_command(
     kind: str | None,
     fmt: str,
 ) -> None:
-    """List what was uploaded: one row per accepted upload or fetch, oldest first."""
-    from assetcheck.cli_upload import echo_json, open_ledger, record_to_dict, render_records
+    """List what was uploaded: one row per accepted upload or fetch, oldest first.
 
-    with open_ledger(ledger_path) as ledger:
-        records = ledger.query(key=key, version=app_version, kind=kind)  # type: ignore[arg-type]
+    Uploads still pending (in progress, or left by a run that stopped) are not rows: a note on
+    stderr says they exist.
+    """
+    from assetcheck.cli_upload import (
+        echo_json,
+        read_ledger,
+        record_to_dict,
+        render_pending,
+        render_records,
+    )
+
+    with read_ledger(ledger_path) as ledger:
+        records = (
+            ledger.query(key=key, version=app_version, kind=kind)  # type: ignore[arg-type]
+            if ledger is not None
+            else []
+        )
+        pending = ledger.pending() if ledger is not None else []
     if fmt == "json":
         echo_json([record_to_dict(r) for r in records])
     else:
         click.echo(render_records(records), nl=False)
+    if pending:
+        click.echo(render_pending(pending), nl=False, err=True)
 
 
 @cli.group("assets")

@@ -14,13 +14,21 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from assetcheck.credentials import Credentials, CredentialsError, resolve_credentials
-from assetcheck.ledger import Ledger, LedgerError, LedgerRecord, resolve_ledger_path
+from assetcheck.ledger import (
+    ClaimHolder,
+    ClaimKey,
+    Ledger,
+    LedgerError,
+    LedgerRecord,
+    resolve_ledger_path,
+)
 from assetcheck.marketplace import (
     MarketplaceClient,
     MarketplaceError,
@@ -28,7 +36,6 @@ from assetcheck.marketplace import (
     base_url_host,
     resolve_base_url,
 )
-from assetcheck.registry import all_rules
 from assetcheck.report.model import Report
 from assetcheck.settings import Settings
 from assetcheck.upload import UploadItem, UploadOutcome, upload_items
@@ -87,6 +94,21 @@ def open_ledger(option: Path | None) -> Iterator[Ledger]:
         yield ledger
 
 
+@contextlib.contextmanager
+def read_ledger(option: Path | None) -> Iterator[Ledger | None]:
+    """The ledger opened read-only, or None when there is none yet: nothing is created."""
+    path = resolve_ledger_path(option, os.environ)
+    if not path.exists():
+        yield None
+        return
+    try:
+        ledger = Ledger(path, read_only=True)
+    except LedgerError as error:
+        fail(str(error))
+    with ledger:
+        yield ledger
+
+
 # ---- what to upload ------------------------------------------------------------------------
 
 
@@ -96,11 +118,10 @@ def upload_plan(
     """The items to upload, and why other files are held back."""
     items: list[UploadItem] = []
     held: list[str] = []
-    unread = {rule.code for rule in all_rules() if rule.integrity}
     for file in report.files:
         path = Path(file.path)
         # Not even --no-check uploads what could not be read or trusted.
-        untrusted = {f.entry for f in file.findings if f.code in unread}
+        untrusted = file.untrusted()
         if None in untrusted or (file.kind != "source" and untrusted):
             held.append(f"{path}: could not be read whole or trusted (see its findings)")
             continue
@@ -187,7 +208,7 @@ def _mb(count: float) -> str:
 
 def run_uploads(
     client: MarketplaceClient,
-    ledger: Ledger,
+    ledger: Ledger | None,
     items: list[UploadItem],
     *,
     force: bool,
@@ -214,7 +235,63 @@ def outcome_to_dict(outcome: UploadOutcome) -> dict[str, Any]:
         "binary": record.binary_link if record else None,
         "image": record.image_link if record else None,
         "error": outcome.error,
+        "attempts": outcome.attempts,
+        "answer_lost": outcome.answer_lost,
+        "unused_asset_possible": outcome.unused_asset_possible,
+        "took_over_stale_claim": (
+            None
+            if outcome.took_over is None
+            else {**_holder_to_dict(outcome.took_over), "reason": outcome.stale_because}
+        ),
+        "waited_for": _holder_to_dict(outcome.waited_for) if outcome.waited_for else None,
+        "warnings": outcome_warnings(outcome),
     }
+
+
+def _holder_to_dict(holder: ClaimHolder) -> dict[str, Any]:
+    return {
+        "host": holder.host,
+        "pid": holder.pid,
+        "claimed_at": _iso(holder.claimed_at),
+        "local_path": holder.local_path,
+    }
+
+
+def _iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
+
+
+def outcome_warnings(outcome: UploadOutcome) -> list[str]:
+    """What the user should know beyond the status: never silent about a possible stray asset."""
+    warnings = []
+    if outcome.took_over is not None:
+        warnings.append(
+            f"took over a stale claim: {outcome.stale_because}; that run may have sent the "
+            "file before it stopped, so an unused asset may exist on the server"
+        )
+    if outcome.answer_lost:
+        warnings.append(
+            f"{_attempts(outcome.attempts)} sent; an answer was lost after a whole body went "
+            "out, so an attempt may have left an unused asset on the server (the API has no "
+            "idempotency key)"
+        )
+    elif outcome.attempts > 1:
+        warnings.append(f"{_attempts(outcome.attempts)} sent; none before the last was stored")
+    if outcome.unused_link is not None:
+        warnings.append(
+            "another run recorded this file first (it took this run's claim for stale); the "
+            f"asset this run stored, {outcome.unused_link}, is unused"
+        )
+    if outcome.waited_for is not None and outcome.status == "skipped":
+        warnings.append(
+            f"waited for another run ({outcome.waited_for.describe()}) uploading it; "
+            "skipped with its row"
+        )
+    return warnings
+
+
+def _attempts(count: int) -> str:
+    return f"{count} attempt{'s' if count != 1 else ''}"
 
 
 def render_outcomes(outcomes: list[UploadOutcome], held: list[str]) -> str:
@@ -232,6 +309,7 @@ def render_outcomes(outcomes: list[UploadOutcome], held: list[str]) -> str:
         )
     lines = _table(rows)
     for outcome in outcomes:
+        lines.extend(f"note: {outcome.item.path}: {text}." for text in outcome_warnings(outcome))
         if outcome.error:
             lines.append(f"failed: {outcome.item.path}: {outcome.error}")
     lines.extend(f"not uploaded: {reason}" for reason in held)
@@ -248,6 +326,21 @@ def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
 
 def record_to_dict(record: LedgerRecord) -> dict[str, Any]:
     return asdict(record)
+
+
+def render_pending(pending: list[tuple[ClaimKey, ClaimHolder]]) -> str:
+    """A note on claims not done: they are not rows, but the user should know they exist."""
+    if not pending:
+        return ""
+    lines = [
+        f"{len(pending)} upload{'s are' if len(pending) != 1 else ' is'} pending (in progress, "
+        "or left by a run that stopped; the next upload of the file takes a stale one over):"
+    ]
+    lines.extend(
+        f"  {holder.local_path} ({key.image_type or key.kind}, {holder.describe()})"
+        for key, holder in pending
+    )
+    return "\n".join(lines) + "\n"
 
 
 def render_records(records: list[LedgerRecord]) -> str:

@@ -17,7 +17,9 @@ from click.testing import CliRunner, Result
 from assetcheck import cli_upload
 from assetcheck.cli import cli
 from assetcheck.engine import source_images
+from assetcheck.ledger import Claim, ClaimHolder, ClaimKey, Ledger
 from assetcheck.settings import Settings
+from assetcheck.upload import UploadItem, UploadOutcome
 from tests.builders import make_jar, source_files, write_tree
 from tests.imagebuilders import make_image
 from tests.upload.marketplace_server import TOKEN, USER, Fault, StandInMarketplace
@@ -123,6 +125,7 @@ def test_image_file_needs_and_uses_its_type(
         # Held back, never "failed", and never a pass: it was asked for and not uploaded.
         assert result.exit_code == 1 and "--image-type" in result.output
         assert "failed" not in result.output and "not uploaded" in result.output
+        assert ledger.exists() == (not dry_run)
     assert server.count("POST", "/assets/image/logo") == 0
     result = invoke(server, ledger, "upload", "--image-type", "logo", str(logo))
     assert result.exit_code == 0, result.output
@@ -159,10 +162,24 @@ def test_already_uploaded_file_is_skipped_unless_forced(
     assert server.count("POST", "/assets/artifact") == 2 and len(rows(ledger)) == 2
 
 
-def test_dry_run_sends_nothing(server: StandInMarketplace, ledger: Path) -> None:
+def test_dry_run_sends_nothing_and_creates_no_ledger(
+    server: StandInMarketplace, ledger: Path
+) -> None:
     result = invoke(server, ledger, "upload", "--dry-run", str(GOOD_JAR))
     assert result.exit_code == 0 and "would-upload" in result.output
-    assert server.count("POST") == 0 and rows(ledger) == []
+    assert server.count("POST") == 0 and not ledger.exists()
+    assert not ledger.parent.joinpath(".assetcheck").exists()
+
+
+def test_dry_run_reads_an_existing_ledger_and_writes_nothing(
+    server: StandInMarketplace, ledger: Path
+) -> None:
+    invoke(server, ledger, "upload", str(GOOD_JAR))
+    before = ledger.read_bytes()
+    result = invoke(server, ledger, "upload", "--dry-run", str(GOOD_JAR), str(GOOD_OBR))
+    assert result.exit_code == 0, result.output
+    assert "skipped" in result.output and "would-upload" in result.output
+    assert server.count("POST") == 1 and ledger.read_bytes() == before
 
 
 def test_two_503s_then_success_records_exactly_one_row(
@@ -341,8 +358,21 @@ def test_nothing_found_is_not_a_pass(
 ) -> None:
     (tmp_path / "notes.txt").write_text("nothing to upload here\n")
     result = invoke(server, ledger, "upload", str(tmp_path))
-    assert result.exit_code == 2 and "nothing to upload" in result.output
-    assert server.count("POST", "/assets/artifact") == 0
+    # Exit 1, as for findings: the command line was right, but a release step must not pass.
+    assert result.exit_code == 1 and "nothing to upload" in result.output
+    assert server.count("POST", "/assets/artifact") == 0 and not ledger.exists()
+
+
+def test_a_source_tree_without_listing_images_is_nothing_to_upload(
+    server: StandInMarketplace, ledger: Path, tmp_path: Path
+) -> None:
+    tree = write_tree(
+        tmp_path / "src/main/resources", source_files(**{"atlassian-plugin-marketing.xml": None})
+    )
+    result = invoke(server, ledger, "upload", str(tree), env={"ASSETCHECK_TOKEN": None})
+    assert result.exit_code == 1, result.output
+    assert "nothing to upload" in result.output and "listing image" in result.output
+    assert server.count() == 0 and not ledger.exists()
 
 
 @pytest.mark.parametrize("bad", ["truncated.jar", "empty.jar"])
@@ -396,3 +426,53 @@ def test_an_artifact_rewritten_after_its_check_is_never_stored(
     result = invoke(server, ledger, "upload", str(jar))
     assert result.exit_code == 4 and "changed after it was checked" in result.output
     assert rows(ledger) == [] and server.assets == {}
+
+
+def test_user_option_takes_the_token_from_the_environment(
+    server: StandInMarketplace, ledger: Path
+) -> None:
+    result = invoke(
+        server, ledger, "upload", "--user", USER, str(GOOD_JAR), env={"ASSETCHECK_USER": None}
+    )
+    assert result.exit_code == 0, result.output
+    assert "--user option with the token from ASSETCHECK_TOKEN" in result.output
+
+
+def test_the_ledger_lists_done_rows_and_says_pending_ones_exist(
+    server: StandInMarketplace, ledger: Path
+) -> None:
+    invoke(server, ledger, "upload", str(GOOD_JAR))
+    with Ledger(ledger) as opened:
+        pending = opened.claim(ClaimKey(server.base_url, "artifact", "f" * 64, None), "x/app.jar")
+    assert isinstance(pending, Claim)
+    result = invoke(server, ledger, "ledger", "--format", "json")
+    assert [Path(r["local_path"]).name for r in json.loads(result.stdout)] == [GOOD_JAR.name]
+    assert "1 upload is pending" in result.stderr and "x/app.jar" in result.stderr
+    assert "1 upload is pending" in invoke(server, ledger, "ledger").stderr
+
+
+def test_ledger_on_a_missing_file_creates_nothing(server: StandInMarketplace, ledger: Path) -> None:
+    result = invoke(server, ledger, "ledger")
+    assert result.exit_code == 0 and "no rows" in result.output and not ledger.exists()
+
+
+def test_attempts_and_a_possible_unused_asset_are_in_the_text_and_the_json() -> None:
+    item = UploadItem(Path("app.jar"), "artifact", None, "a" * 64, 10)
+    holder = ClaimHolder("ci-7", 4242, 0.0, 0.0, "old/app.jar")
+    outcomes = [
+        UploadOutcome(item, "uploaded", attempts=3, answer_lost=True),
+        UploadOutcome(item, "uploaded", attempts=1, took_over=holder, stale_because="it died"),
+        UploadOutcome(item, "failed", error="HTTP 503", attempts=4, answer_lost=True),
+        UploadOutcome(item, "uploaded", attempts=2),
+        UploadOutcome(item, "uploaded", attempts=1),
+    ]
+    text = cli_upload.render_outcomes(outcomes, [])
+    assert text.count("may have left an unused asset") == 2 and "3 attempts sent" in text
+    assert "took over a stale claim: it died" in text and "an unused asset may exist" in text
+    assert "2 attempts sent; none before the last was stored" in text
+    entries = [cli_upload.outcome_to_dict(outcome) for outcome in outcomes]
+    assert [e["attempts"] for e in entries] == [3, 1, 4, 2, 1]
+    assert [e["unused_asset_possible"] for e in entries] == [True, True, True, False, False]
+    assert entries[1]["took_over_stale_claim"]["pid"] == 4242
+    assert entries[4]["warnings"] == [] and len(entries[0]["warnings"]) == 1
+    json.dumps(entries)
