@@ -123,8 +123,6 @@ def encode_segment(name: str) -> str:
     ``artifact%2Fx%2Fa.jar`` stays as it is (never double-encoded); ``artifact/x/a.jar``
     becomes that same segment (never cut at '/').
     """
-    if name in (".", ".."):
-        return name.replace(".", "%2E")
     return quote(_BAD_ESCAPE.sub("%25", name), safe=_SEGMENT_SAFE)
 
 

@@ -6,12 +6,10 @@ import base64
 import email.utils
 import hashlib
 import random
-import shutil
 import socket
 import ssl
-import subprocess
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -539,30 +537,6 @@ def test_an_answer_sent_before_the_body_was_read_is_still_reported(
     with pytest.raises(error):
         client.upload_artifact(make_jar("huge.jar", padding=8 * 1024 * 1024))
     assert marketplace.count() == 1
-
-
-@pytest.fixture(scope="module")
-def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command to make a certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-    command += " -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1"
-    subprocess.run(
-        [*command.split(), "-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
-
-
-@pytest.fixture
-def tls_marketplace(self_signed: tuple[Path, Path]) -> Iterator[StandInMarketplace]:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*self_signed)
-    with StandInMarketplace(tls=context) as server:
-        yield server
 
 
 def test_an_untrusted_certificate_fails_at_once_and_is_not_retried(
