@@ -25,7 +25,7 @@ def _describe(file: FileReport) -> str:
     if file.image_type:
         details.append(f"type {file.image_type}")
     if file.size is not None:
-        details.append(f"{file.size:,} bytes")
+        details.append(f"{file.size:,} byte{'' if file.size == 1 else 's'}")
     return ", ".join(details)
 
 
