@@ -66,7 +66,7 @@ def cli() -> None:
 
 
 def server_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """--base-url, --user, --token-stdin and --timeout, shared by every command that calls."""
+    """--base-url, --user, --token-stdin, --timeout and --deadline, for every command that calls."""
     options = [
         click.option(
             "--base-url",
@@ -86,6 +86,14 @@ def server_options(function: Callable[..., Any]) -> Callable[..., Any]:
             default=DEFAULT_CLIENT.read_timeout,
             show_default=True,
             help="Seconds to wait for each read or write of a request.",
+        ),
+        click.option(
+            "--deadline",
+            type=click.FloatRange(min=1),
+            default=DEFAULT_CLIENT.deadline,
+            show_default=True,
+            help="Seconds one file's upload (or one request) may take in all, retries and "
+            "waits included; a server that sends slowly is given up on then.",
         ),
     ]
     for option in reversed(options):
@@ -271,6 +279,7 @@ def upload(
     user: str | None,
     token_stdin: bool,
     timeout: float,
+    deadline: float,
     ledger_path: Path | None,
     dry_run: bool,
     force: bool,
@@ -317,7 +326,9 @@ def upload(
     nothing = not items and not held
     outcomes = []
     if not nothing:
-        client = make_client(base_url, user, token_stdin, timeout, authenticate=not dry_run)
+        client = make_client(
+            base_url, user, token_stdin, timeout, deadline, authenticate=not dry_run
+        )
         # A dry run writes nothing: the ledger is read, never created or migrated.
         with read_ledger(ledger_path) if dry_run else open_ledger(ledger_path) as ledger:
             outcomes = run_uploads(client, ledger, items, force=force, dry_run=dry_run)
@@ -354,15 +365,16 @@ def fetch_command(
     user: str | None,
     token_stdin: bool,
     timeout: float,
+    deadline: float,
     ledger_path: Path | None,
 ) -> None:
     """Have the Marketplace fetch and validate the artifact at URI; record it in the ledger."""
     from assetcheck.cli_upload import make_client, open_ledger
+    from assetcheck.client import MarketplaceError
     from assetcheck.ledger import LedgerError
-    from assetcheck.marketplace import MarketplaceError
     from assetcheck.upload import fetch
 
-    client = make_client(base_url, user, token_stdin, timeout, authenticate=True)
+    client = make_client(base_url, user, token_stdin, timeout, deadline, authenticate=True)
     with open_ledger(ledger_path) as ledger:
         try:
             record = fetch(client, ledger, uri)
@@ -427,11 +439,15 @@ def assets() -> None:
 
 @assets.command("links")
 @server_options
-def assets_links(base_url: str | None, user: str | None, token_stdin: bool, timeout: float) -> None:
+def assets_links(
+    base_url: str | None, user: str | None, token_stdin: bool, timeout: float, deadline: float
+) -> None:
     """Print the links of the assets resource (GET /assets)."""
     from assetcheck.cli_upload import echo_json, make_client
 
-    client = make_client(base_url, user, token_stdin, timeout, authenticate=user is not None)
+    client = make_client(
+        base_url, user, token_stdin, timeout, deadline, authenticate=user is not None
+    )
     links = _call(client.links)
     echo_json(asdict(links))
 
@@ -440,12 +456,19 @@ def assets_links(base_url: str | None, user: str | None, token_stdin: bool, time
 @click.argument("name")
 @server_options
 def assets_show(
-    name: str, base_url: str | None, user: str | None, token_stdin: bool, timeout: float
+    name: str,
+    base_url: str | None,
+    user: str | None,
+    token_stdin: bool,
+    timeout: float,
+    deadline: float,
 ) -> None:
     """Print a stored asset's details; NAME is an asset name or its self link."""
     from assetcheck.cli_upload import echo_json, make_client
 
-    client = make_client(base_url, user, token_stdin, timeout, authenticate=user is not None)
+    client = make_client(
+        base_url, user, token_stdin, timeout, deadline, authenticate=user is not None
+    )
     echo_json(asdict(_call(lambda: client.get_asset(name))))
 
 
@@ -461,6 +484,7 @@ def assets_delete(
     user: str | None,
     token_stdin: bool,
     timeout: float,
+    deadline: float,
     yes: bool,
 ) -> None:
     """Delete a stored asset you uploaded that nothing uses yet; NAME as for `show`."""
@@ -470,13 +494,13 @@ def assets_delete(
         if not sys.stdin.isatty():
             fail("refusing to delete without confirmation: pass --yes")
         click.confirm(f"Delete asset {name} from the Marketplace?", abort=True, err=True)
-    client = make_client(base_url, user, token_stdin, timeout, authenticate=True)
+    client = make_client(base_url, user, token_stdin, timeout, deadline, authenticate=True)
     _call(lambda: client.delete_asset(name))
     click.echo(f"Deleted {name}.")
 
 
 def _call(operation: Callable[[], T]) -> T:
-    from assetcheck.marketplace import MarketplaceError
+    from assetcheck.client import MarketplaceError
 
     try:
         return operation()

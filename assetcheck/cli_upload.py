@@ -20,6 +20,13 @@ from typing import Any, NoReturn
 
 import click
 
+from assetcheck.client import (
+    MarketplaceClient,
+    MarketplaceError,
+    ProgressCallback,
+    base_url_host,
+    resolve_base_url,
+)
 from assetcheck.credentials import Credentials, CredentialsError, resolve_credentials
 from assetcheck.ledger import (
     ClaimHolder,
@@ -29,15 +36,8 @@ from assetcheck.ledger import (
     LedgerRecord,
     resolve_ledger_path,
 )
-from assetcheck.marketplace import (
-    MarketplaceClient,
-    MarketplaceError,
-    ProgressCallback,
-    base_url_host,
-    resolve_base_url,
-)
 from assetcheck.report.model import Report
-from assetcheck.settings import Settings
+from assetcheck.settings import DEFAULT_CLIENT, Settings
 from assetcheck.upload import UploadItem, UploadOutcome, upload_items
 
 # Overrides for the client's constructor; the tests use it to skip real backoff sleeps.
@@ -72,13 +72,16 @@ def make_client(
     user: str | None,
     token_stdin: bool,
     timeout: float,
+    deadline: float = DEFAULT_CLIENT.deadline,
     *,
     authenticate: bool,
 ) -> MarketplaceClient:
     try:
         base_url = resolve_base_url(base_url_option, os.environ)
         credentials = _credentials(user, token_stdin, base_url) if authenticate else None
-        return MarketplaceClient(base_url, credentials, read_timeout=timeout, **CLIENT_DEFAULTS)
+        options: dict[str, Any] = {"read_timeout": timeout, "deadline": deadline}
+        options.update(CLIENT_DEFAULTS)
+        return MarketplaceClient(base_url, credentials, **options)
     except MarketplaceError as error:
         fail(str(error))
 

@@ -20,6 +20,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from assetcheck.client import (
+    AssetRecord,
+    MarketplaceClient,
+    MarketplaceError,
+    ProgressCallback,
+    UploadResult,
+)
 from assetcheck.ledger import (
     AssetKind,
     Busy,
@@ -31,13 +38,6 @@ from assetcheck.ledger import (
     LedgerError,
     LedgerRecord,
     utc_timestamp,
-)
-from assetcheck.marketplace import (
-    AssetRecord,
-    MarketplaceClient,
-    MarketplaceError,
-    ProgressCallback,
-    UploadResult,
 )
 
 UploadStatus = Literal["uploaded", "skipped", "failed", "would-upload"]

@@ -147,3 +147,17 @@ def test_nothing_sent_is_zero_attempts(sleeps: list[float], jar_file: Path) -> N
     with pytest.raises(ConnectionFailed) as caught:
         client.upload_artifact(jar_file)
     assert (caught.value.attempts, caught.value.answer_lost) == (0, False)
+
+
+def test_the_deadline_option_reaches_the_client(
+    marketplace: StandInMarketplace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assetcheck.cli import main
+
+    marketplace.fail_next(Fault.drip(1.0))
+    started = time.monotonic()
+    with pytest.raises(SystemExit) as caught:
+        main(["assets", "links", "--base-url", marketplace.base_url, "--deadline", "2"])
+    assert caught.value.code == 4
+    assert time.monotonic() - started < 3.5
+    assert "within its deadline of 2 s" in capsys.readouterr().err
