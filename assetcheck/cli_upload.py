@@ -40,6 +40,9 @@ from assetcheck.report.model import Report
 from assetcheck.settings import DEFAULT_CLIENT, Settings
 from assetcheck.upload import UploadItem, UploadOutcome, upload_items
 
+# Beyond the deadline, for the holder to record its answer after the last byte came back.
+CLAIM_WAIT_MARGIN = 60.0
+
 # Overrides for the client's constructor; the tests use it to skip real backoff sleeps.
 CLIENT_DEFAULTS: dict[str, Any] = {}
 
@@ -217,8 +220,16 @@ def run_uploads(
     force: bool,
     dry_run: bool,
 ) -> list[UploadOutcome]:
+    # Wait for another run's upload of the same file as long as one upload may take: its
+    # holder gives up at its deadline (this run's, unless the other run was given another).
     return upload_items(
-        client, ledger, items, force=force, dry_run=dry_run, progress_factory=_progress_bar
+        client,
+        ledger,
+        items,
+        force=force,
+        dry_run=dry_run,
+        progress_factory=_progress_bar,
+        claim_wait=client.deadline + CLAIM_WAIT_MARGIN,
     )
 
 
