@@ -8,6 +8,14 @@ from typing import Any
 from assetcheck.findings import Problem, Severity
 from assetcheck.image_types import FORMATS as UPLOAD_FORMATS
 from assetcheck.image_types import ImageType, format_size
+from assetcheck.names import (
+    DESCRIPTOR,
+    IMAGE_SUFFIXES,
+    MANIFEST,
+    MARKETING,
+    OBR_XML,
+    has_placeholder,
+)
 from assetcheck.osgi import (
     GrammarError,
     ParsedHeader,
@@ -20,6 +28,7 @@ from assetcheck.osgi import (
     parse_range,
     parse_version,
 )
+from assetcheck.readers.kinds import ManifestKind, XmlKind, ZipKind
 from assetcheck.readers.manifest import Header, Manifest
 from assetcheck.readers.xml import XmlIssue
 from assetcheck.readers.zipreader import ZipEntry, ZipIssue
@@ -52,8 +61,13 @@ WARNING = Severity.WARNING
 INFO = Severity.INFO
 
 __all__ = [
+    "DESCRIPTOR",
     "ERROR",
+    "IMAGE_SUFFIXES",
     "INFO",
+    "MANIFEST",
+    "MARKETING",
+    "OBR_XML",
     "UPLOAD_FORMATS",
     "WARNING",
     "ArchiveView",
@@ -65,6 +79,7 @@ __all__ = [
     "ImageType",
     "ImageView",
     "Manifest",
+    "ManifestKind",
     "ManifestView",
     "MarketingView",
     "ObrView",
@@ -74,11 +89,14 @@ __all__ = [
     "Version",
     "VersionRange",
     "XmlIssue",
+    "XmlKind",
     "ZipEntry",
     "ZipIssue",
+    "ZipKind",
     "compare_versions",
     "excerpt",
     "format_size",
+    "has_placeholder",
     "maven_to_osgi",
     "normalise_ref",
     "parse_bundle_symbolic_name",

@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 
 from assetcheck.findings import Finding
 from assetcheck.image_types import ImageType
+from assetcheck.names import has_placeholder
 from assetcheck.paths import display
 from assetcheck.registry import Rule, all_rules
 from assetcheck.report.model import CheckedAsset, FileReport, Report
@@ -228,7 +229,7 @@ def _walk_archives(
 
 
 def _resolved(value: str | None) -> str | None:
-    return None if value is None or "${" in value else value
+    return None if value is None or has_placeholder(value) else value
 
 
 def _check_plugin(archive: ArchiveView, checker: Checker, budget: DecodeBudget) -> DescriptorView:
@@ -258,7 +259,7 @@ def referenced_images(
 
     def add(value: object, image_type: ImageType) -> None:
         ref = normalise_ref(str(value)) if value is not None else ""
-        if ref and "${" not in ref and image_type not in found.setdefault(ref, []):
+        if ref and not has_placeholder(ref) and image_type not in found.setdefault(ref, []):
             found[ref].append(image_type)
 
     for image_type in types.values():

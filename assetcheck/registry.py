@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assetcheck.findings import Problem, Severity
+from assetcheck.readers.kinds import ReaderKind
 
 CheckFunction = Callable[[Any], Iterable[Problem]]
 
@@ -30,6 +31,8 @@ class Rule:
     # The rule says that a file or an entry could not be read or trusted. Such a rule always
     # runs and its findings cannot be switched off: an unread file must never pass.
     integrity: bool = False
+    # The reader problem kinds this rule reports (each kind is reported by exactly one rule).
+    reports: tuple[ReaderKind, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -41,12 +44,18 @@ class Rule:
 
 
 def rule(
-    code: str, severity: Severity, subject: type, *, integrity: bool = False
+    code: str,
+    severity: Severity,
+    subject: type,
+    *,
+    integrity: bool = False,
+    reports: tuple[ReaderKind, ...] = (),
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register ``check`` as the rule ``code``, run on every ``subject`` view.
 
     ``integrity`` marks a rule that reports what could not be read or trusted: it runs
     whatever ``--select``/``--ignore`` say, and its findings are never suppressed.
+    ``reports`` names the reader problem kinds the rule turns into findings.
     """
 
     def register(check: CheckFunction) -> CheckFunction:
@@ -54,7 +63,9 @@ def rule(
             raise ValueError(f"rule code {code} is registered twice")
         # Docstrings use reStructuredText's ``code``; users read Markdown and terminals.
         doc = inspect.cleandoc(check.__doc__ or "").replace("``", "`")
-        _RULES[code] = Rule(code, severity, subject, check, doc, check.__module__, integrity)
+        _RULES[code] = Rule(
+            code, severity, subject, check, doc, check.__module__, integrity, reports
+        )
         return check
 
     return register

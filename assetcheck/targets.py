@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assetcheck.names import ARTIFACT_SUFFIXES, DESCRIPTOR, IMAGE_SUFFIXES, MARKETING
 from assetcheck.paths import display
-from assetcheck.views import DESCRIPTOR, IMAGE_SUFFIXES, MARKETING, SKIPPED_DIRS
+from assetcheck.views import SKIPPED_DIRS
 
-ARTIFACT_SUFFIXES = {".jar", ".obr"}
 DESCRIPTOR_NAMES = {DESCRIPTOR, MARKETING}
 # Maven's output folder holds the built jar, and filtered copies of the sources that are not.
 BUILD_DIRS = {"target", "build"}

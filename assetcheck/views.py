@@ -6,6 +6,7 @@ on bad input: what could not be read shows up in their ``issues``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import os
@@ -16,18 +17,22 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Protocol
 
 from assetcheck.image_types import ImageType
+from assetcheck.names import DESCRIPTOR, IMAGE_SUFFIXES, MANIFEST, MARKETING, OBR_XML
 from assetcheck.readers.image import ImageFacts, probe_image
+from assetcheck.readers.kinds import XmlKind, ZipKind
 from assetcheck.readers.manifest import Manifest, read_manifest
 from assetcheck.readers.sniff import Sniffed, sniff
 from assetcheck.readers.xml import XmlDoc, XmlIssue, load_xml
 from assetcheck.readers.zipreader import Budget, ZipArchive, ZipEntry, ZipIssue
 from assetcheck.settings import Limits
 
-DESCRIPTOR = "atlassian-plugin.xml"
-MARKETING = "atlassian-plugin-marketing.xml"
-MANIFEST = "META-INF/MANIFEST.MF"
-OBR_XML = "obr.xml"
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".svg", ".tif", ".tiff"}
+# What libmagic says of zips, and of bytes it does not recognise.
+UNKNOWN_OR_ZIP_MIMES = {
+    "application/octet-stream",
+    "application/zip",
+    "application/java-archive",
+    "application/x-java-archive",
+}
 # Folders never worth walking: version control, virtual environments, caches.
 SKIPPED_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".idea"}
 
@@ -86,6 +91,20 @@ class ArchiveView:
         self._spools: list[BinaryIO] = []
         self._verified = False
         self.depth_exceeded: list[str] = []
+        if any(issue.kind == ZipKind.NOT_ZIP for issue in archive.issues):
+            self._name_other_format()
+
+    def _name_other_format(self) -> None:
+        """A file with no zip structure whose content is a known other format (a PNG, an HTML
+        error page saved by a download) is that format, not just "not a zip"."""
+        if self.sniffed.mime in UNKNOWN_OR_ZIP_MIMES:
+            return
+        self.archive.issues[:] = [
+            dataclasses.replace(issue, kind=ZipKind.OTHER_FORMAT)
+            if issue.kind == ZipKind.NOT_ZIP
+            else issue
+            for issue in self.archive.issues
+        ]
 
     @classmethod
     def open(cls, fileobj: BinaryIO, limits: Limits, *, name: str) -> ArchiveView:
@@ -416,10 +435,10 @@ class DocumentView:
             size = self.container.size_of(self.entry) or 0
             if size > self.limits.max_document_bytes:
                 detail = f"{size:,} bytes; the limit is {self.limits.max_document_bytes:,}"
-                return XmlDoc(None, (XmlIssue("too-large", None, detail),))
+                return XmlDoc(None, (XmlIssue(XmlKind.TOO_LARGE, None, detail),))
             problem = getattr(self.container, "entry_problem", lambda _: None)(self.entry)
             detail = f"could not be read: {problem.detail}" if problem else "could not be read"
-            return XmlDoc(None, (XmlIssue("unreadable", None, detail),))
+            return XmlDoc(None, (XmlIssue(XmlKind.UNREADABLE, None, detail),))
         return load_xml(data, self.limits.max_document_bytes)
 
     @property

@@ -9,20 +9,18 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-from assetcheck.api import ERROR, WARNING, ArchiveView, Problem, ZipIssue, rule
+from assetcheck.api import ERROR, MANIFEST, WARNING, ArchiveView, Problem, ZipIssue, ZipKind, rule
 
-MANIFEST = "META-INF/MANIFEST.MF"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
-ZIP_MIMES = {"application/zip", "application/java-archive", "application/x-java-archive"}
 SHOWN = 10  # how many examples a summary finding names
 
 
-def _issues(archive: ArchiveView, *kinds: str) -> Iterator[ZipIssue]:
+def _issues(archive: ArchiveView, *kinds: ZipKind) -> Iterator[ZipIssue]:
     return (issue for issue in archive.issues if issue.kind in kinds)
 
 
-def _read_issues(archive: ArchiveView, *kinds: str) -> Iterator[ZipIssue]:
+def _read_issues(archive: ArchiveView, *kinds: ZipKind) -> Iterator[ZipIssue]:
     if not archive.readable:
         return iter(())
     return (issue for issue in archive.read_issues() if issue.kind in kinds)
@@ -33,14 +31,14 @@ def _examples(names: list[str]) -> str:
     return shown + (f" and {len(names) - SHOWN:,} more" if len(names) > SHOWN else "")
 
 
-@rule("ZIP001", ERROR, ArchiveView, integrity=True)
+@rule("ZIP001", ERROR, ArchiveView, integrity=True, reports=(ZipKind.EMPTY,))
 def empty_archive(archive: ArchiveView) -> Iterator[Problem]:
     """The file is empty, or a zip archive with no entries.
 
     Passing: any jar with at least one entry.
     Failing: a 0-byte ``app.jar``, or a zip holding nothing.
     """
-    for issue in _issues(archive, "empty"):
+    for issue in _issues(archive, ZipKind.EMPTY):
         yield Problem(issue.detail, hint="Rebuild the artifact (e.g. `atlas-package`).")
     if archive.readable and not archive.entries:
         yield Problem(
@@ -48,63 +46,62 @@ def empty_archive(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP002", ERROR, ArchiveView, integrity=True)
+@rule("ZIP002", ERROR, ArchiveView, integrity=True, reports=(ZipKind.NOT_ZIP, ZipKind.MULTI_DISK))
 def not_a_zip(archive: ArchiveView) -> Iterator[Problem]:
     """The file has no zip structure at all and is not a known other format.
 
     Passing: a jar built by Maven.
     Failing: a text file or random bytes named ``app.jar``.
     """
-    for issue in _issues(archive, "not-zip", "multi-disk"):
-        if issue.kind == "not-zip" and archive.sniffed.mime not in (
-            "application/octet-stream",
-            *ZIP_MIMES,
-        ):
-            continue  # ZIP004 names what it really is
+    for issue in _issues(archive, ZipKind.NOT_ZIP, ZipKind.MULTI_DISK):
         yield Problem(
             f"not a zip archive: {issue.detail}",
             hint="Upload the .jar or .obr that the build produced (target/*.jar).",
         )
 
 
-@rule("ZIP003", ERROR, ArchiveView, integrity=True)
+@rule(
+    "ZIP003",
+    ERROR,
+    ArchiveView,
+    integrity=True,
+    reports=(ZipKind.TRUNCATED, ZipKind.BAD_CENTRAL_DIRECTORY),
+)
 def truncated(archive: ArchiveView) -> Iterator[Problem]:
     """The archive is truncated or its central directory is damaged.
 
     Passing: a complete jar.
     Failing: a jar cut short by an interrupted download or copy (no end-of-central-directory).
     """
-    for issue in _issues(archive, "truncated", "bad-central-directory"):
+    for issue in _issues(archive, ZipKind.TRUNCATED, ZipKind.BAD_CENTRAL_DIRECTORY):
         yield Problem(
             issue.detail, hint="Copy or download the artifact again, or rebuild it; then re-check."
         )
 
 
-@rule("ZIP004", ERROR, ArchiveView, integrity=True)
+@rule("ZIP004", ERROR, ArchiveView, integrity=True, reports=(ZipKind.OTHER_FORMAT,))
 def wrong_file_type(archive: ArchiveView) -> Iterator[Problem]:
     """The file is another format under an archive name, detected by its magic bytes.
 
     Passing: ``app.jar`` that really is a zip.
     Failing: ``app.jar`` that is really a PNG image or an HTML error page saved by a download.
     """
-    for _ in _issues(archive, "not-zip"):
+    for _ in _issues(archive, ZipKind.OTHER_FORMAT):
         sniffed = archive.sniffed
-        if sniffed.mime in ("application/octet-stream", *ZIP_MIMES):
-            continue
         yield Problem(
             f"{archive.name!r} is not a zip archive but {sniffed.description} ({sniffed.mime})",
             hint="Check the build or download step that produced this file.",
         )
 
 
-@rule("ZIP010", ERROR, ArchiveView, integrity=True)
+@rule("ZIP010", ERROR, ArchiveView, integrity=True, reports=(ZipKind.CRC,))
 def crc_mismatch(archive: ArchiveView) -> Iterator[Problem]:
     """An entry's data does not match the CRC-32 recorded for it.
 
     Passing: every entry inflates to bytes with the recorded CRC.
     Failing: a jar whose bytes were damaged in transit.
     """
-    for issue in _read_issues(archive, "crc"):
+    for issue in _read_issues(archive, ZipKind.CRC):
         yield Problem(
             f"data is corrupt: {issue.detail}",
             entry=issue.entry,
@@ -112,14 +109,16 @@ def crc_mismatch(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP011", ERROR, ArchiveView, integrity=True)
+@rule(
+    "ZIP011", ERROR, ArchiveView, integrity=True, reports=(ZipKind.INFLATE, ZipKind.TRUNCATED_ENTRY)
+)
 def corrupt_data(archive: ArchiveView) -> Iterator[Problem]:
     """An entry's compressed data cannot be inflated, or is cut short.
 
     Passing: every entry's deflate stream is complete and valid.
     Failing: an entry whose compressed bytes were overwritten or truncated.
     """
-    for issue in _read_issues(archive, "inflate", "truncated-entry"):
+    for issue in _read_issues(archive, ZipKind.INFLATE, ZipKind.TRUNCATED_ENTRY):
         yield Problem(
             f"cannot be read: {issue.detail}",
             entry=issue.entry,
@@ -127,7 +126,7 @@ def corrupt_data(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP012", ERROR, ArchiveView, integrity=True)
+@rule("ZIP012", ERROR, ArchiveView, integrity=True, reports=(ZipKind.ENCRYPTED,))
 def encrypted(archive: ArchiveView) -> Iterator[Problem]:
     """An entry is encrypted; the Marketplace and the JVM cannot read it.
 
@@ -143,7 +142,7 @@ def encrypted(archive: ArchiveView) -> Iterator[Problem]:
             )
 
 
-@rule("ZIP013", ERROR, ArchiveView, integrity=True)
+@rule("ZIP013", ERROR, ArchiveView, integrity=True, reports=(ZipKind.METHOD,))
 def compression_method(archive: ArchiveView) -> Iterator[Problem]:
     """An entry uses a compression method other than stored (0) or deflate (8).
 
@@ -160,20 +159,31 @@ def compression_method(archive: ArchiveView) -> Iterator[Problem]:
             )
 
 
-@rule("ZIP014", ERROR, ArchiveView, integrity=True)
+@rule("ZIP014", ERROR, ArchiveView, integrity=True, reports=(ZipKind.SIZE_MISMATCH,))
 def size_mismatch(archive: ArchiveView) -> Iterator[Problem]:
     """An entry inflates to a size other than the one its directory record declares.
 
     Passing: declared and real sizes agree.
     Failing: a hand-edited or hostile archive whose directory lies about sizes.
     """
-    for issue in _read_issues(archive, "size-mismatch"):
+    for issue in _read_issues(archive, ZipKind.SIZE_MISMATCH):
         yield Problem(
             issue.detail, entry=issue.entry, hint="Rebuild the artifact with a standard tool."
         )
 
 
-@rule("ZIP015", ERROR, ArchiveView, integrity=True)
+@rule(
+    "ZIP015",
+    ERROR,
+    ArchiveView,
+    integrity=True,
+    reports=(
+        ZipKind.BAD_LOCAL_HEADER,
+        ZipKind.NAME_MISMATCH,
+        ZipKind.LOCAL_MISMATCH,
+        ZipKind.DATA_DESCRIPTOR,
+    ),
+)
 def local_header(archive: ArchiveView) -> Iterator[Problem]:
     """An entry's local header is missing or disagrees with the central directory.
 
@@ -190,7 +200,11 @@ def local_header(archive: ArchiveView) -> Iterator[Problem]:
     header declaring other sizes or another method; a data descriptor that lies.
     """
     for issue in _read_issues(
-        archive, "bad-local-header", "name-mismatch", "local-mismatch", "data-descriptor"
+        archive,
+        ZipKind.BAD_LOCAL_HEADER,
+        ZipKind.NAME_MISMATCH,
+        ZipKind.LOCAL_MISMATCH,
+        ZipKind.DATA_DESCRIPTOR,
     ):
         yield Problem(
             issue.detail,
@@ -200,7 +214,13 @@ def local_header(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP016", ERROR, ArchiveView, integrity=True)
+@rule(
+    "ZIP016",
+    ERROR,
+    ArchiveView,
+    integrity=True,
+    reports=(ZipKind.DIRECTORY_COUNT, ZipKind.DIRECTORY_SIZE),
+)
 def directory_count(archive: ArchiveView) -> Iterator[Problem]:
     """The end-of-central-directory record disagrees with the central directory it ends.
 
@@ -212,14 +232,14 @@ def directory_count(archive: ArchiveView) -> Iterator[Problem]:
     holds, and the directory's size ends at its last record.
     Failing: an end record counting 2 entries before a directory of 4.
     """
-    for issue in _issues(archive, "directory-count", "directory-size"):
+    for issue in _issues(archive, ZipKind.DIRECTORY_COUNT, ZipKind.DIRECTORY_SIZE):
         yield Problem(
             f"{issue.detail} (expected them to agree)",
             hint="No build tool writes this; rebuild the artifact and treat this file as hostile.",
         )
 
 
-@rule("ZIP017", ERROR, ArchiveView, integrity=True)
+@rule("ZIP017", ERROR, ArchiveView, integrity=True, reports=(ZipKind.HIDDEN_LOCAL_HEADER,))
 def hidden_local_headers(archive: ArchiveView) -> Iterator[Problem]:
     """A local file header that the central directory does not account for.
 
@@ -231,7 +251,7 @@ def hidden_local_headers(archive: ArchiveView) -> Iterator[Problem]:
     Failing: ``evil.zip`` concatenated in front of ``app.jar``; a local header between two
     entries that no record points at.
     """
-    for issue in _issues(archive, "hidden-local-header"):
+    for issue in _issues(archive, ZipKind.HIDDEN_LOCAL_HEADER):
         yield Problem(
             f"{issue.detail} (expected every local header to have a directory record): "
             "streaming readers see an entry that directory readers do not",
@@ -333,7 +353,7 @@ def _escaped(name: str) -> str:
     return name.encode("unicode_escape").decode("ascii")
 
 
-@rule("ZIP025", ERROR, ArchiveView, integrity=True)
+@rule("ZIP025", ERROR, ArchiveView, integrity=True, reports=(ZipKind.BAD_NAME_ENCODING,))
 def name_encoding(archive: ArchiveView) -> Iterator[Problem]:
     """An entry name that is not valid UTF-8.
 
@@ -344,7 +364,7 @@ def name_encoding(archive: ArchiveView) -> Iterator[Problem]:
     Passing: ``images/logo.png``, ``i18n/café.properties`` (UTF-8).
     Failing: a name written in cp437 or Latin-1 by an old archiver (``caf\\x82.txt``).
     """
-    for issue in _issues(archive, "bad-name-encoding"):
+    for issue in _issues(archive, ZipKind.BAD_NAME_ENCODING):
         yield Problem(
             f"{issue.detail}; expected a UTF-8 name",
             entry=issue.entry,
@@ -353,7 +373,7 @@ def name_encoding(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP026", ERROR, ArchiveView, integrity=True)
+@rule("ZIP026", ERROR, ArchiveView, integrity=True, reports=(ZipKind.UNICODE_PATH,))
 def unicode_path_name(archive: ArchiveView) -> Iterator[Problem]:
     """An entry's Unicode Path extra field (0x7075) names another file than the entry.
 
@@ -363,7 +383,7 @@ def unicode_path_name(archive: ArchiveView) -> Iterator[Problem]:
     Passing: no Unicode Path field, or one holding the entry's own name.
     Failing: an entry ``readme.txt`` whose Unicode Path field says ``../../.bashrc``.
     """
-    for issue in _issues(archive, "unicode-path"):
+    for issue in _issues(archive, ZipKind.UNICODE_PATH):
         yield Problem(
             f"{issue.detail} (expected the field to hold the entry's own name)",
             entry=_escaped(issue.entry or ""),
@@ -387,14 +407,14 @@ def symlinks(archive: ArchiveView) -> Iterator[Problem]:
             )
 
 
-@rule("ZIP024", ERROR, ArchiveView, integrity=True)
+@rule("ZIP024", ERROR, ArchiveView, integrity=True, reports=(ZipKind.OVERLAP,))
 def overlapping_entries(archive: ArchiveView) -> Iterator[Problem]:
     """Several directory records share the same data: the classic zip-bomb construction.
 
     Passing: every entry has its own data.
     Failing: thousands of records pointing at one highly compressed local file.
     """
-    overlapping = [issue.entry or "" for issue in _issues(archive, "overlap")]
+    overlapping = [issue.entry or "" for issue in _issues(archive, ZipKind.OVERLAP)]
     if overlapping:
         yield Problem(
             f"{len(overlapping):,} entries overlap the data of other entries: "
@@ -403,7 +423,7 @@ def overlapping_entries(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP030", ERROR, ArchiveView, integrity=True)
+@rule("ZIP030", ERROR, ArchiveView, integrity=True, reports=(ZipKind.TOO_MANY_ENTRIES,))
 def too_many_entries(archive: ArchiveView) -> Iterator[Problem]:
     """Too many entries in one archive, or in a file and all archives nested in it.
 
@@ -413,7 +433,7 @@ def too_many_entries(archive: ArchiveView) -> Iterator[Problem]:
     Passing: a large app with 40,000 entries and 200 bundled jars.
     Failing: an archive with 150,000 entries; 20 bundled jars of 99,000 entries each.
     """
-    for issue in _issues(archive, "too-many-entries"):
+    for issue in _issues(archive, ZipKind.TOO_MANY_ENTRIES):
         yield Problem(
             f"too many entries: {issue.detail}",
             hint="Remove unneeded files (bundled sources, tests, duplicates)."
@@ -421,7 +441,7 @@ def too_many_entries(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP031", ERROR, ArchiveView, integrity=True)
+@rule("ZIP031", ERROR, ArchiveView, integrity=True, reports=(ZipKind.TOTAL_SIZE,))
 def total_size(archive: ArchiveView) -> Iterator[Problem]:
     """The uncompressed total exceeds the limit, nested archives included.
 
@@ -433,7 +453,10 @@ def total_size(archive: ArchiveView) -> Iterator[Problem]:
     Failing: an archive whose entries inflate to many gigabytes; 4,000 entries of 1 MiB
     inflating from 4 MB in all.
     """
-    for issue in (*_issues(archive, "total-size"), *_read_issues(archive, "total-size")):
+    for issue in (
+        *_issues(archive, ZipKind.TOTAL_SIZE),
+        *_read_issues(archive, ZipKind.TOTAL_SIZE),
+    ):
         yield Problem(
             f"uncompressed size over the limit: {issue.detail}",
             entry=issue.entry,
@@ -442,7 +465,7 @@ def total_size(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP032", ERROR, ArchiveView, integrity=True)
+@rule("ZIP032", ERROR, ArchiveView, integrity=True, reports=(ZipKind.RATIO,))
 def compression_ratio(archive: ArchiveView) -> Iterator[Problem]:
     """An entry's compression ratio exceeds the limit (default 100:1 for entries over 1 MiB).
 
@@ -451,7 +474,7 @@ def compression_ratio(archive: ArchiveView) -> Iterator[Problem]:
     Passing: class files and resources (ratios of 2:1 to 20:1).
     Failing: 1 GiB of zeros compressed to 1 MB.
     """
-    for issue in _read_issues(archive, "ratio"):
+    for issue in _read_issues(archive, ZipKind.RATIO):
         yield Problem(
             f"compression ratio over the limit: {issue.detail}",
             entry=issue.entry,
@@ -477,14 +500,14 @@ def nesting_depth(archive: ArchiveView) -> Iterator[Problem]:
         )
 
 
-@rule("ZIP040", WARNING, ArchiveView)
+@rule("ZIP040", WARNING, ArchiveView, reports=(ZipKind.PREPENDED,))
 def prepended_data(archive: ArchiveView) -> Iterator[Problem]:
     """Data before the first entry: a prepended stub, or another file glued in front.
 
     Passing: a jar that starts with its first local header.
     Failing: a shell-script launcher or an image prepended to the jar (a polyglot).
     """
-    for issue in _issues(archive, "prepended"):
+    for issue in _issues(archive, ZipKind.PREPENDED):
         yield Problem(
             f"{issue.detail} (expected the archive to start at byte 0)",
             hint="Upload the plain jar, without launcher stubs or other data in front.",

@@ -15,17 +15,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from assetcheck.api import (
+    DESCRIPTOR,
     ERROR,
+    IMAGE_SUFFIXES,
     WARNING,
     ArchiveView,
     DescriptorView,
     Problem,
+    has_placeholder,
     normalise_ref,
     rule,
     rule_data,
 )
 
-DESCRIPTOR = "atlassian-plugin.xml"
 ROOT = "atlassian-plugin"
 KEY_CHARS = re.compile(r"[A-Za-z0-9._-]+")
 REVERSE_DOMAIN = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+")
@@ -38,18 +40,12 @@ DC_COMPATIBLE = "atlassian-data-center-compatible"
 # boolean too, but must be "true": DSC031 checks it.
 BOOLEAN_PARAMS = ("atlassian-licensing-enabled", "read-only-access-mode-compatible")
 IMAGE_PARAMS = ("plugin-icon", "plugin-logo", "plugin-banner", "vendor-icon", "vendor-logo")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".webp")
 SHOWN_PLACES = 5  # places a finding names before it counts the rest
 MAX_FINDINGS = 20  # findings of one kind listed one by one per file; one more sums up the rest
 PARAM_HINT = "Add it to <plugin-info> in src/main/resources/atlassian-plugin.xml"
 
 
 # ---- helpers shared with the marketing rules ------------------------------------------------
-
-
-def is_placeholder(value: str | None) -> bool:
-    """A value Maven has (or, in a built artifact, should have) filtered in."""
-    return value is not None and "${" in value
 
 
 class Suggestions:
@@ -202,7 +198,7 @@ def key_invalid(view: DescriptorView) -> Iterator[Problem]:
             hint=hint,
             line=root.sourceline,
         )
-    elif not is_placeholder(key) and not KEY_CHARS.fullmatch(key):
+    elif not has_placeholder(key) and not KEY_CHARS.fullmatch(key):
         bad = sorted({c for c in key if not KEY_CHARS.fullmatch(c)})
         shown = " ".join(repr(c) for c in bad)
         yield Problem(
@@ -227,7 +223,7 @@ def key_not_reverse_domain(view: DescriptorView) -> Iterator[Problem]:
     if root is None:
         return
     key = root.get("key")
-    if not key or is_placeholder(key) or not KEY_CHARS.fullmatch(key):
+    if not key or has_placeholder(key) or not KEY_CHARS.fullmatch(key):
         return  # missing or invalid: DSC003
     if not REVERSE_DOMAIN.fullmatch(key):
         yield Problem(
@@ -278,7 +274,7 @@ def name_against_listing_principles(view: DescriptorView) -> Iterator[Problem]:
     if root is None:
         return
     name = (root.get("name") or "").strip()
-    if not name or is_placeholder(name):
+    if not name or has_placeholder(name):
         return
     principles = listing_principles()
     hint = 'Rename the app in <name> of the pom (the descriptor\'s name="${project.name}").'
@@ -424,7 +420,7 @@ def vendor_url_invalid(view: DescriptorView) -> Iterator[Problem]:
     if vendor is None:
         return  # no vendor at all: DSC012
     url = vendor.get("url")
-    if is_placeholder(url):
+    if has_placeholder(url):
         return
     problem = _url_problem(url)
     if problem:
@@ -552,7 +548,7 @@ def _required_param(view: DescriptorView, name: str, expected: str) -> Iterator[
         )
         return
     value = _text(param)
-    if not is_placeholder(value) and value != expected:
+    if not has_placeholder(value) and value != expected:
         yield Problem(
             f"the param {name} is {value!r} (expected {expected!r})",
             hint=f"Write {example}.",
@@ -603,7 +599,7 @@ def boolean_params(view: DescriptorView) -> Iterator[Problem]:
     for param in view.params():
         name = param.get("name")
         value = _text(param)
-        if name in BOOLEAN_PARAMS and not is_placeholder(value) and value not in ("true", "false"):
+        if name in BOOLEAN_PARAMS and not has_placeholder(value) and value not in ("true", "false"):
             yield Problem(
                 f"the param {name} is {value!r} (expected 'true' or 'false')",
                 hint=f'Write <param name="{name}">true</param> (or false).',
@@ -631,7 +627,7 @@ def image_params_exist(view: DescriptorView) -> Iterator[Problem]:
         if name not in IMAGE_PARAMS:
             continue
         value = _text(param)
-        if is_placeholder(value):
+        if has_placeholder(value):
             continue
         if not value:
             yield Problem(

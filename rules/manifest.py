@@ -19,14 +19,17 @@ from datetime import datetime
 from assetcheck.api import (
     ERROR,
     INFO,
+    MANIFEST,
     WARNING,
     GrammarError,
     Header,
+    ManifestKind,
     ManifestView,
     ParsedHeader,
     Problem,
     Version,
     excerpt,
+    has_placeholder,
     maven_to_osgi,
     parse_bundle_symbolic_name,
     parse_export_package,
@@ -35,7 +38,6 @@ from assetcheck.api import (
     rule,
 )
 
-MANIFEST = "META-INF/MANIFEST.MF"
 BOM = b"\xef\xbb\xbf"
 MAX_LINE = 72  # the JAR specification's limit, in bytes, line break excluded
 JAVA_MAX_LINE = 512  # java.util.jar.Manifest's line buffer: longer lines abort the whole read
@@ -61,7 +63,7 @@ SYNTAX_HINT = (
 # ---- helpers ------------------------------------------------------------------------------
 
 
-def _issues(view: ManifestView, kind: str) -> Iterator[tuple[int | None, str]]:
+def _issues(view: ManifestView, kind: ManifestKind) -> Iterator[tuple[int | None, str]]:
     manifest = view.manifest
     if manifest is not None:
         for issue in manifest.issues:
@@ -69,7 +71,7 @@ def _issues(view: ManifestView, kind: str) -> Iterator[tuple[int | None, str]]:
                 yield issue.line, issue.detail
 
 
-def _more(view: ManifestView, kind: str, what: str, hint: str) -> Iterator[Problem]:
+def _more(view: ManifestView, kind: ManifestKind, what: str, hint: str) -> Iterator[Problem]:
     """One summary for the issues of ``kind`` the reader counted but did not keep."""
     count = 0 if view.manifest is None else view.manifest.more(kind)
     if count:
@@ -156,7 +158,7 @@ def _grammar_problems(header: Header, parsed: ParsedHeader, hint: str) -> Iterat
         )
 
 
-def _long_lines(view: ManifestView, kind: str) -> Iterator[tuple[int, int]]:
+def _long_lines(view: ManifestView, kind: ManifestKind) -> Iterator[tuple[int, int]]:
     """(line number, byte length) of the lines the reader found too long, of this kind."""
     if view.manifest is not None:
         for issue in view.manifest.issues:
@@ -179,7 +181,7 @@ def _header_at(view: ManifestView, line: int | None) -> Header | None:
 # ---- presence and JAR syntax ----------------------------------------------------------------
 
 
-@rule("MF001", ERROR, ManifestView)
+@rule("MF001", ERROR, ManifestView, reports=(ManifestKind.TOO_MANY_HEADERS,))
 def manifest_missing(view: ManifestView) -> Iterator[Problem]:
     """The jar has no readable ``META-INF/MANIFEST.MF``.
 
@@ -193,7 +195,7 @@ def manifest_missing(view: ManifestView) -> Iterator[Problem]:
     Failing: a zip assembled by hand without a manifest, or with ``meta-inf/manifest.mf``.
     """
     if view.present:
-        for line, detail in _issues(view, "too-many-headers"):
+        for line, detail in _issues(view, ManifestKind.TOO_MANY_HEADERS):
             yield Problem(
                 f"META-INF/MANIFEST.MF could not be read whole ({detail}), so it was not "
                 "checked past that line (expected a manifest of at most a few thousand headers)",
@@ -231,7 +233,7 @@ def manifest_missing(view: ManifestView) -> Iterator[Problem]:
     )
 
 
-@rule("MF002", WARNING, ManifestView)
+@rule("MF002", WARNING, ManifestView, reports=(ManifestKind.LINE_TOO_LONG,))
 def line_too_long(view: ManifestView) -> Iterator[Problem]:
     """A manifest line is longer than the JAR specification's 72 bytes.
 
@@ -241,17 +243,19 @@ def line_too_long(view: ManifestView) -> Iterator[Problem]:
     Passing: long values continued on lines that start with one space.
     Failing: ``Import-Package: ...`` written as one 300-byte line.
     """
-    for number, length in _long_lines(view, "line-too-long"):
+    for number, length in _long_lines(view, ManifestKind.LINE_TOO_LONG):
         yield Problem(
             f"line {number} is {length} bytes long (at most {MAX_LINE} allowed; continue "
             "long values on lines starting with one space)",
             hint=SYNTAX_HINT,
             line=number,
         )
-    yield from _more(view, "line-too-long", f"lines longer than {MAX_LINE} bytes", SYNTAX_HINT)
+    yield from _more(
+        view, ManifestKind.LINE_TOO_LONG, f"lines longer than {MAX_LINE} bytes", SYNTAX_HINT
+    )
 
 
-@rule("MF003", ERROR, ManifestView)
+@rule("MF003", ERROR, ManifestView, reports=(ManifestKind.LINE_TOO_LONG_FOR_JAVA,))
 def line_too_long_for_java(view: ManifestView) -> Iterator[Problem]:
     """A manifest line is 512 bytes or longer: Java refuses to read the whole manifest.
 
@@ -261,7 +265,7 @@ def line_too_long_for_java(view: ManifestView) -> Iterator[Problem]:
     Passing: every line at most 72 bytes, long values continued on the next lines.
     Failing: a 20 KB ``Import-Package`` value on one line.
     """
-    for number, length in _long_lines(view, "line-too-long-for-java"):
+    for number, length in _long_lines(view, ManifestKind.LINE_TOO_LONG_FOR_JAVA):
         yield Problem(
             f"line {number} is {length:,} bytes long; Java fails on lines of "
             f"{JAVA_MAX_LINE} bytes or more (the JAR limit is {MAX_LINE})",
@@ -269,11 +273,14 @@ def line_too_long_for_java(view: ManifestView) -> Iterator[Problem]:
             line=number,
         )
     yield from _more(
-        view, "line-too-long-for-java", f"lines of {JAVA_MAX_LINE} bytes or more", SYNTAX_HINT
+        view,
+        ManifestKind.LINE_TOO_LONG_FOR_JAVA,
+        f"lines of {JAVA_MAX_LINE} bytes or more",
+        SYNTAX_HINT,
     )
 
 
-@rule("MF004", ERROR, ManifestView)
+@rule("MF004", ERROR, ManifestView, reports=(ManifestKind.BAD_CONTINUATION,))
 def bad_continuation(view: ManifestView) -> Iterator[Problem]:
     """A continuation line (starting with a space) follows no header.
 
@@ -282,7 +289,7 @@ def bad_continuation(view: ManifestView) -> Iterator[Problem]:
     Passing: ``Import-Package: a,`` followed by `` b``.
     Failing: a manifest whose first line, or a line after a blank line, starts with a space.
     """
-    for line, detail in _issues(view, "bad-continuation"):
+    for line, detail in _issues(view, ManifestKind.BAD_CONTINUATION):
         yield Problem(
             f"line {line}: {detail} (expected a 'Name: value' header before it)",
             hint="Remove the leading space, or the blank line that ends the section before it.",
@@ -290,13 +297,13 @@ def bad_continuation(view: ManifestView) -> Iterator[Problem]:
         )
     yield from _more(
         view,
-        "bad-continuation",
+        ManifestKind.BAD_CONTINUATION,
         "continuation lines that follow no header",
         "Remove the leading space, or the blank line that ends the section before it.",
     )
 
 
-@rule("MF005", ERROR, ManifestView)
+@rule("MF005", ERROR, ManifestView, reports=(ManifestKind.ENCODING,))
 def bad_encoding(view: ManifestView) -> Iterator[Problem]:
     """The manifest is not plain UTF-8 (invalid bytes, or a byte-order mark).
 
@@ -306,7 +313,7 @@ def bad_encoding(view: ManifestView) -> Iterator[Problem]:
     Passing: a manifest saved as UTF-8 without BOM.
     Failing: a manifest saved as UTF-8 with BOM, or in Latin-1 with accented vendor names.
     """
-    for line, detail in _issues(view, "encoding"):
+    for line, detail in _issues(view, ManifestKind.ENCODING):
         yield Problem(
             f"line {line}: {detail} (expected UTF-8 without a byte-order mark)",
             hint="Save the manifest as UTF-8 without BOM, or let the build write it.",
@@ -314,13 +321,13 @@ def bad_encoding(view: ManifestView) -> Iterator[Problem]:
         )
     yield from _more(
         view,
-        "encoding",
+        ManifestKind.ENCODING,
         "lines that are not valid UTF-8",
         "Save the manifest as UTF-8 without BOM, or let the build write it.",
     )
 
 
-@rule("MF006", ERROR, ManifestView)
+@rule("MF006", ERROR, ManifestView, reports=(ManifestKind.BAD_HEADER,))
 def bad_header_line(view: ManifestView) -> Iterator[Problem]:
     """A line is neither a ``Name: value`` header nor a continuation line.
 
@@ -329,16 +336,18 @@ def bad_header_line(view: ManifestView) -> Iterator[Problem]:
     Passing: ``Bundle-Version: 1.2.0``.
     Failing: ``Bundle-Version=1.2.0``, or ``Bundle-Version:1.2.0`` (no space after the colon).
     """
-    for line, detail in _issues(view, "bad-header"):
+    for line, detail in _issues(view, ManifestKind.BAD_HEADER):
         yield Problem(
             f"line {line}: {detail} (expected 'Name: value', with one space after the colon)",
             hint=SYNTAX_HINT,
             line=line,
         )
-    yield from _more(view, "bad-header", "lines that are not 'Name: value' headers", SYNTAX_HINT)
+    yield from _more(
+        view, ManifestKind.BAD_HEADER, "lines that are not 'Name: value' headers", SYNTAX_HINT
+    )
 
 
-@rule("MF007", ERROR, ManifestView)
+@rule("MF007", ERROR, ManifestView, reports=(ManifestKind.BAD_NAME,))
 def bad_header_name(view: ManifestView) -> Iterator[Problem]:
     """A header name has characters other than letters, digits, '-' and '_', or is too long.
 
@@ -347,7 +356,7 @@ def bad_header_name(view: ManifestView) -> Iterator[Problem]:
     Passing: ``Atlassian-Plugin-Key: com.acme.x``.
     Failing: ``Atlassian Plugin Key: com.acme.x`` (spaces in the name).
     """
-    for line, detail in _issues(view, "bad-name"):
+    for line, detail in _issues(view, ManifestKind.BAD_NAME):
         yield Problem(
             f"line {line}: {detail} (expected letters, digits, '-' and '_', at most 70 "
             "characters, starting with a letter or digit)",
@@ -356,20 +365,20 @@ def bad_header_name(view: ManifestView) -> Iterator[Problem]:
         )
     yield from _more(
         view,
-        "bad-name",
+        ManifestKind.BAD_NAME,
         "invalid header names",
         "Fix the header name in the <instructions> or <manifestEntries> of the pom.",
     )
 
 
-@rule("MF008", ERROR, ManifestView)
+@rule("MF008", ERROR, ManifestView, reports=(ManifestKind.NO_FINAL_NEWLINE,))
 def no_final_newline(view: ManifestView) -> Iterator[Problem]:
     """The manifest does not end with a line break, so Java never reads its last line.
 
     Passing: every line, the last included, ends with a line break.
     Failing: a hand-written manifest whose last header ``Spring-Context: *`` has no line break.
     """
-    for line, _detail in _issues(view, "no-final-newline"):
+    for line, _detail in _issues(view, ManifestKind.NO_FINAL_NEWLINE):
         header = _header_at(view, line)
         lost = f"; {header.name} is lost or cut short" if header is not None else ""
         yield Problem(
@@ -379,7 +388,7 @@ def no_final_newline(view: ManifestView) -> Iterator[Problem]:
         )
 
 
-@rule("MF009", ERROR, ManifestView)
+@rule("MF009", ERROR, ManifestView, reports=(ManifestKind.DUPLICATE_HEADER,))
 def duplicate_header(view: ManifestView) -> Iterator[Problem]:
     """A header appears more than once in one manifest section.
 
@@ -389,7 +398,7 @@ def duplicate_header(view: ManifestView) -> Iterator[Problem]:
     Passing: one ``Bundle-Version`` header.
     Failing: ``Bundle-Version`` written by the build and again by ``<manifestEntries>``.
     """
-    for line, detail in _issues(view, "duplicate-header"):
+    for line, detail in _issues(view, ManifestKind.DUPLICATE_HEADER):
         yield Problem(
             f"line {line}: {detail} (each header may appear once per section)",
             hint="Remove one; check <instructions> and <manifestEntries> in the pom for a "
@@ -398,7 +407,7 @@ def duplicate_header(view: ManifestView) -> Iterator[Problem]:
         )
     yield from _more(
         view,
-        "duplicate-header",
+        ManifestKind.DUPLICATE_HEADER,
         "repeated headers",
         "Remove the repeated headers; check <instructions> and <manifestEntries> in the pom.",
     )
@@ -567,7 +576,7 @@ def plugin_key_mismatch(view: ManifestView) -> Iterator[Problem]:
     if not _is_plugin(view) or view.descriptor is None:
         return
     key = view.descriptor.key
-    if not key or "${" in key:
+    if not key or has_placeholder(key):
         return  # the descriptor rules report a missing or unresolved key
     for header in _headers(view, "Atlassian-Plugin-Key"):
         value = header.value.strip()
@@ -681,7 +690,7 @@ def bundle_version_mismatch(view: ManifestView) -> Iterator[Problem]:
     if not _is_plugin(view) or view.descriptor is None or view.manifest is None:
         return
     declared = view.descriptor.version
-    if not declared or "${" in declared:
+    if not declared or has_placeholder(declared):
         return  # the descriptor rules report a missing or unresolved version
     expected_text = maven_to_osgi(declared)
     expected = parse_version(expected_text)

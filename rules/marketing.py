@@ -18,6 +18,7 @@ from assetcheck.api import (
     MarketingView,
     Problem,
     compare_versions,
+    has_placeholder,
     normalise_ref,
     rule,
     rule_data,
@@ -27,7 +28,6 @@ from rules.descriptor import (
     Suggestions,
     clip,
     example_refs,
-    is_placeholder,
 )
 
 ROOT = "atlassian-plugin-marketing"
@@ -94,7 +94,7 @@ def images_exist(view: MarketingView) -> Iterator[Problem]:
     missing: list[tuple[Any, str, str, str]] = []  # (element, attribute, what, path)
     for element, attribute, what in _image_refs(root):
         value = element.get(attribute)
-        if value is None or is_placeholder(value):
+        if value is None or has_placeholder(value):
             continue  # an absent cropped image is MKT011's finding
         ref = normalise_ref(value)
         if not ref:
@@ -144,7 +144,7 @@ def unknown_products(view: MarketingView) -> Iterator[Problem]:
     expected = f"expected one of: {', '.join(known)}"
     for product in root.findall("compatibility/product"):
         name = product.get("name")
-        if is_placeholder(name):
+        if has_placeholder(name):
             continue
         if name is None or not name.strip():
             yield Problem(
@@ -191,7 +191,7 @@ def min_above_max(view: MarketingView) -> Iterator[Problem]:
         return
     for product in root.findall("compatibility/product"):
         low, high = (product.get("min") or "").strip(), (product.get("max") or "").strip()
-        if not low or not high or is_placeholder(low) or is_placeholder(high):
+        if not low or not high or has_placeholder(low) or has_placeholder(high):
             continue
         if _comparable(low, high) and compare_versions(low, high) > 0:
             yield Problem(
@@ -276,7 +276,7 @@ def cropped_is_full_image(view: MarketingView) -> Iterator[Problem]:
         return
     for number, highlight in enumerate(root.findall("highlights/highlight"), 1):
         image, cropped = highlight.get("image"), highlight.get("cropped")
-        if image is None or cropped is None or is_placeholder(image):
+        if image is None or cropped is None or has_placeholder(image):
             continue
         if normalise_ref(image) and normalise_ref(image) == normalise_ref(cropped):
             yield Problem(

@@ -19,7 +19,9 @@ from typing import Any
 from urllib.parse import unquote
 
 from assetcheck.api import (
+    DESCRIPTOR,
     ERROR,
+    OBR_XML,
     WARNING,
     ManifestView,
     ObrView,
@@ -29,8 +31,6 @@ from assetcheck.api import (
     rule,
 )
 
-OBR_XML = "obr.xml"
-DESCRIPTOR = "atlassian-plugin.xml"
 DEPENDENCIES = "dependencies/"
 SHOWN = 10  # how many examples a finding names
 MAX_FINDINGS = 20  # findings of one kind listed one by one; one more sums up the rest

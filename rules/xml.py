@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assetcheck.api import ERROR, WARNING, DocumentView, Problem, XmlIssue, rule
+from assetcheck.api import ERROR, WARNING, DocumentView, Problem, XmlIssue, XmlKind, rule
 
 
-def _issues(view: DocumentView, *kinds: str) -> Iterator[XmlIssue]:
+def _issues(view: DocumentView, *kinds: XmlKind) -> Iterator[XmlIssue]:
     return (issue for issue in view.issues if issue.kind in kinds)
 
 
@@ -24,7 +24,7 @@ def _rebuild_hint(view: DocumentView) -> str:
     return f"Fix {view.entry} in src/main/resources and rebuild."
 
 
-@rule("XML001", ERROR, DocumentView, integrity=True)
+@rule("XML001", ERROR, DocumentView, integrity=True, reports=(XmlKind.MALFORMED,))
 def not_well_formed(view: DocumentView) -> Iterator[Problem]:
     """The XML document is not well-formed, so nothing in it can be read.
 
@@ -33,7 +33,7 @@ def not_well_formed(view: DocumentView) -> Iterator[Problem]:
     Passing: ``<atlassian-plugin key="com.acme.helper" ...> ... </atlassian-plugin>``.
     Failing: an unclosed element, a stray ``&`` (write ``&amp;``), or text after the root element.
     """
-    for issue in _issues(view, "malformed"):
+    for issue in _issues(view, XmlKind.MALFORMED):
         yield Problem(
             f"not well-formed XML: {issue.detail} "
             "(expected a single, properly nested root element)",
@@ -42,7 +42,7 @@ def not_well_formed(view: DocumentView) -> Iterator[Problem]:
         )
 
 
-@rule("XML002", ERROR, DocumentView, integrity=True)
+@rule("XML002", ERROR, DocumentView, integrity=True, reports=(XmlKind.ENTITIES,))
 def entity_declarations(view: DocumentView) -> Iterator[Problem]:
     """The document's DOCTYPE declares entities: the start of entity-expansion attacks.
 
@@ -54,7 +54,7 @@ def entity_declarations(view: DocumentView) -> Iterator[Problem]:
     Failing: ``<!DOCTYPE x [<!ENTITY a "aaaa"> <!ENTITY b "&a;&a;&a;">]>`` or
     ``<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>``.
     """
-    for issue in _issues(view, "entities"):
+    for issue in _issues(view, XmlKind.ENTITIES):
         yield Problem(
             f"{issue.detail} (expected no entity declarations: they enable entity-expansion "
             "and external-entity attacks; assetcheck never expands them and did not read the "
@@ -64,7 +64,7 @@ def entity_declarations(view: DocumentView) -> Iterator[Problem]:
         )
 
 
-@rule("XML003", WARNING, DocumentView)
+@rule("XML003", WARNING, DocumentView, reports=(XmlKind.EXTERNAL_DTD,))
 def external_dtd(view: DocumentView) -> Iterator[Problem]:
     """The document's DOCTYPE refers to an external DTD.
 
@@ -74,7 +74,7 @@ def external_dtd(view: DocumentView) -> Iterator[Problem]:
     Passing: a descriptor with no DOCTYPE.
     Failing: ``<!DOCTYPE atlassian-plugin SYSTEM "http://example.com/plugin.dtd">``.
     """
-    for issue in _issues(view, "external-dtd"):
+    for issue in _issues(view, XmlKind.EXTERNAL_DTD):
         yield Problem(
             "the DOCTYPE refers to an external DTD (expected no DOCTYPE)",
             hint="Remove the DOCTYPE line; plugin descriptors have no DTD.",
@@ -82,21 +82,23 @@ def external_dtd(view: DocumentView) -> Iterator[Problem]:
         )
 
 
-@rule("XML004", ERROR, DocumentView, integrity=True)
+@rule("XML004", ERROR, DocumentView, integrity=True, reports=(XmlKind.EMPTY,))
 def empty_document(view: DocumentView) -> Iterator[Problem]:
     """The XML document is empty (no bytes, or only white space).
 
     Passing: a descriptor with a root element.
     Failing: a 0-byte ``atlassian-plugin-marketing.xml`` left by a build step.
     """
-    for issue in _issues(view, "empty"):
+    for issue in _issues(view, XmlKind.EMPTY):
         yield Problem(
             f"{issue.detail} (expected an XML document with a root element)",
             hint=_rebuild_hint(view),
         )
 
 
-@rule("XML005", ERROR, DocumentView, integrity=True)
+@rule(
+    "XML005", ERROR, DocumentView, integrity=True, reports=(XmlKind.TOO_LARGE, XmlKind.UNREADABLE)
+)
 def unreadable_document(view: DocumentView) -> Iterator[Problem]:
     """The XML document is over the size limit (default 16 MiB) or its entry cannot be read.
 
@@ -106,13 +108,13 @@ def unreadable_document(view: DocumentView) -> Iterator[Problem]:
     Failing: a 20 MB ``atlassian-plugin.xml``, or one whose zip entry is corrupt.
     """
     limit = f"{view.limits.max_document_bytes:,}"
-    for issue in _issues(view, "too-large"):
+    for issue in _issues(view, XmlKind.TOO_LARGE):
         yield Problem(
             f"the document is too large to read: {issue.detail} (expected at most {limit} bytes)",
             hint="Descriptors are a few kilobytes: check what the build put in it. The limit is "
             "set never to trip on a real app: if this one is genuine, report it.",
         )
-    for issue in _issues(view, "unreadable"):
+    for issue in _issues(view, XmlKind.UNREADABLE):
         yield Problem(
             f"the document {issue.detail} (expected a readable entry of at most {limit} bytes)",
             hint="See the ZIP findings for this entry; rebuild the artifact or copy it again.",

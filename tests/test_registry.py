@@ -135,3 +135,25 @@ def test_readme_names_exactly_the_integrity_rules() -> None:
             if r.family == family and low <= int(r.code[len(family) :]) <= high
         }
     assert listed == {r.code for r in RULES if r.integrity}
+
+
+def test_every_reader_problem_kind_is_reported_by_exactly_one_rule() -> None:
+    """Readers name what they meet; exactly one rule turns each kind into a finding, so no
+    problem a reader meets can go unreported (or be reported twice)."""
+    from assetcheck.readers.kinds import ManifestKind, XmlKind, ZipKind
+
+    for enum in (ZipKind, XmlKind, ManifestKind):
+        for kind in enum:
+            owners = [
+                r.code for r in RULES if kind in r.reports and type(kind) in map(type, r.reports)
+            ]
+            assert len(owners) == 1, f"{enum.__name__}.{kind.name} is reported by {owners}"
+
+
+def test_a_rule_reports_only_kinds_of_its_own_reader() -> None:
+    from assetcheck.readers.kinds import ManifestKind, XmlKind, ZipKind
+
+    family_kind = {"ZIP": ZipKind, "XML": XmlKind, "MF": ManifestKind}
+    for rule in RULES:
+        for kind in rule.reports:
+            assert isinstance(kind, family_kind[rule.family]), (rule.code, kind)

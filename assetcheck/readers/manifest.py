@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from assetcheck.readers.kinds import ManifestKind
+
 MAX_LINE_BYTES = 72
 JAVA_MAX_LINE_BYTES = 512  # java.util.jar.Manifest's line buffer: longer lines abort the read
 MAX_ISSUES = 20  # issues of one kind kept one by one; the rest are only counted
@@ -34,7 +36,7 @@ class Header:
 
 @dataclass(frozen=True, slots=True)
 class ManifestIssue:
-    kind: str  # see read_manifest for the kinds
+    kind: ManifestKind
     line: int | None
     detail: str
     length: int | None = None  # the line's length in bytes, for the line-too-long kinds
@@ -61,7 +63,7 @@ class Manifest:
         found = self._index.get(name.lower())
         return found[0] if found else None
 
-    def more(self, kind: str) -> int:
+    def more(self, kind: ManifestKind) -> int:
         """How many issues of this kind were counted beyond the ones kept."""
         return self.more_issues.get(kind, 0)
 
@@ -73,13 +75,15 @@ class _Issues:
         self.kept: list[ManifestIssue] = []
         self.counts: dict[str, int] = {}
 
-    def add(self, kind: str, line: int | None, detail: str, length: int | None = None) -> None:
+    def add(
+        self, kind: ManifestKind, line: int | None, detail: str, length: int | None = None
+    ) -> None:
         count = self.counts.get(kind, 0)
         self.counts[kind] = count + 1
         if count < MAX_ISSUES:
             self.kept.append(ManifestIssue(kind, line, detail, length))
 
-    def wants(self, kind: str) -> bool:
+    def wants(self, kind: ManifestKind) -> bool:
         """Whether an issue of this kind would be kept (so its detail is worth building)."""
         return self.counts.get(kind, 0) < MAX_ISSUES
 
@@ -109,7 +113,7 @@ def read_manifest(data: bytes) -> Manifest:
     ``MAX_HEADERS`` headers, where reading stops (the manifest was not read whole)."""
     issues = _Issues()
     if data.startswith(b"\xef\xbb\xbf"):
-        issues.add("encoding", 1, "starts with a UTF-8 byte-order mark")
+        issues.add(ManifestKind.ENCODING, 1, "starts with a UTF-8 byte-order mark")
         data = data[3:]
     sections: list[tuple[Header, ...]] = []
     current: list[Header] = []
@@ -129,13 +133,13 @@ def read_manifest(data: bytes) -> Manifest:
         try:
             value = raw_value.decode("utf-8")
         except UnicodeDecodeError:
-            issues.add("encoding", line, f"{_clip(name)} is not valid UTF-8")
+            issues.add(ManifestKind.ENCODING, line, f"{_clip(name)} is not valid UTF-8")
             value = raw_value.decode("utf-8", "replace")
         key = name.lower()
         seen = counts.get(key, 0)
         counts[key] = seen + 1
         if seen:
-            issues.add("duplicate-header", line, f"{_clip(name)} appears more than once")
+            issues.add(ManifestKind.DUPLICATE_HEADER, line, f"{_clip(name)} appears more than once")
         if seen < MAX_SAME_HEADER:
             current.append(Header(name, value, line))
             total += 1
@@ -153,14 +157,14 @@ def read_manifest(data: bytes) -> Manifest:
         length = len(raw)
         if length >= JAVA_MAX_LINE_BYTES:
             issues.add(
-                "line-too-long-for-java",
+                ManifestKind.LINE_TOO_LONG_FOR_JAVA,
                 number,
                 f"{length:,} bytes; Java refuses lines of {JAVA_MAX_LINE_BYTES} bytes or more",
                 length,
             )
         elif length > MAX_LINE_BYTES:
             issues.add(
-                "line-too-long",
+                ManifestKind.LINE_TOO_LONG,
                 number,
                 f"{length} bytes; lines may be at most {MAX_LINE_BYTES} bytes",
                 length,
@@ -171,7 +175,7 @@ def read_manifest(data: bytes) -> Manifest:
         if raw[0] == 0x20:  # a continuation line
             if pending is None:
                 issues.add(
-                    "bad-continuation",
+                    ManifestKind.BAD_CONTINUATION,
                     number,
                     "a continuation line (starting with a space) follows no header",
                 )
@@ -182,18 +186,20 @@ def read_manifest(data: bytes) -> Manifest:
         flush()
         if total >= MAX_HEADERS:
             issues.add(
-                "too-many-headers",
+                ManifestKind.TOO_MANY_HEADERS,
                 number,
                 f"it has more than {MAX_HEADERS:,} headers; reading stopped at line {number:,}",
             )
             break
         raw_name, sep, raw_value = raw.partition(b": ")
         if not sep:
-            if issues.wants("bad-header"):
+            if issues.wants(ManifestKind.BAD_HEADER):
                 text = _clip(raw[:200].decode("utf-8", "replace"))
-                issues.add("bad-header", number, f"{text!r} is not a 'Name: value' header line")
+                issues.add(
+                    ManifestKind.BAD_HEADER, number, f"{text!r} is not a 'Name: value' header line"
+                )
             else:
-                issues.add("bad-header", number, "")
+                issues.add(ManifestKind.BAD_HEADER, number, "")
             continue
         name = names.get(raw_name)
         if name is None:
@@ -201,13 +207,15 @@ def read_manifest(data: bytes) -> Manifest:
             if len(names) < 10_000:
                 names[raw_name] = name
         if not _NAME.match(name):
-            issues.add("bad-name", number, f"{_clip(name)!r} is not a valid header name")
+            issues.add(ManifestKind.BAD_NAME, number, f"{_clip(name)!r} is not a valid header name")
         pending = (name, bytearray(raw_value), number)
     else:
         end_section()
         if number and not data.endswith((b"\n", b"\r")):
             issues.add(
-                "no-final-newline", number, "the last line has no line break, so Java ignores it"
+                ManifestKind.NO_FINAL_NEWLINE,
+                number,
+                "the last line has no line break, so Java ignores it",
             )
     if current:
         sections.append(tuple(current))

@@ -13,12 +13,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from assetcheck.readers.kinds import XmlKind
+
 SHOWN = 5  # entity names an issue names before it counts the rest
 
 
 @dataclass(frozen=True, slots=True)
 class XmlIssue:
-    kind: str  # "empty" | "too-large" | "entities" | "external-dtd" | "malformed"
+    kind: XmlKind
     line: int | None
     detail: str
 
@@ -49,11 +51,15 @@ def _parser(*, recover: bool) -> Any:
 def load_xml(data: bytes, max_bytes: int) -> XmlDoc:
     """Parse ``data`` into a tree, or say why not. Never raises on bad input."""
     if not data.strip():
-        return XmlDoc(None, (XmlIssue("empty", None, "the file is empty"),))
+        return XmlDoc(None, (XmlIssue(XmlKind.EMPTY, None, "the file is empty"),))
     if len(data) > max_bytes:
         return XmlDoc(
             None,
-            (XmlIssue("too-large", None, f"{len(data):,} bytes; the limit is {max_bytes:,}"),),
+            (
+                XmlIssue(
+                    XmlKind.TOO_LARGE, None, f"{len(data):,} bytes; the limit is {max_bytes:,}"
+                ),
+            ),
         )
     from lxml import etree
 
@@ -66,18 +72,18 @@ def load_xml(data: bytes, max_bytes: int) -> XmlDoc:
         if entities is not None:
             return XmlDoc(None, (entities,))
         position = error.position[0] if error.position else None
-        return XmlDoc(None, (XmlIssue("malformed", position, _syntax_message(error)),))
+        return XmlDoc(None, (XmlIssue(XmlKind.MALFORMED, position, _syntax_message(error)),))
     except (ValueError, etree.LxmlError) as error:
-        return XmlDoc(None, (XmlIssue("malformed", None, str(error)),))
+        return XmlDoc(None, (XmlIssue(XmlKind.MALFORMED, None, str(error)),))
     if root is None:  # pragma: no cover - lxml raises rather than return nothing
-        return XmlDoc(None, (XmlIssue("malformed", None, "no root element"),))
+        return XmlDoc(None, (XmlIssue(XmlKind.MALFORMED, None, "no root element"),))
     entities = _entities_issue(data, root)
     if entities is not None:
         return XmlDoc(None, (entities,))
     docinfo = root.getroottree().docinfo
     if docinfo.system_url is not None or docinfo.public_id is not None:
         line = _doctype_line(data, docinfo.encoding)
-        issue = XmlIssue("external-dtd", line, "the DOCTYPE refers to an external DTD")
+        issue = XmlIssue(XmlKind.EXTERNAL_DTD, line, "the DOCTYPE refers to an external DTD")
         return XmlDoc(root, (issue,))
     return XmlDoc(root, ())
 
@@ -92,7 +98,7 @@ def _recovered(data: bytes) -> Any | None:
 
 
 def _entities_issue(data: bytes, root: Any | None) -> XmlIssue | None:
-    """The "entities" issue when the parsed document's internal subset declares any entity."""
+    """The entities issue when the parsed document's internal subset declares any entity."""
     if root is None:
         return None
     docinfo = root.getroottree().docinfo
@@ -105,7 +111,7 @@ def _entities_issue(data: bytes, root: Any | None) -> XmlIssue | None:
     shown = ", ".join(repr(_clip(name)) for name in names[:SHOWN])
     more = f" and {len(names) - SHOWN:,} more" if len(names) > SHOWN else ""
     detail = f"the DOCTYPE declares {_plural(len(names), 'entity', 'entities')}: {shown}{more}"
-    return XmlIssue("entities", _doctype_line(data, docinfo.encoding), detail)
+    return XmlIssue(XmlKind.ENTITIES, _doctype_line(data, docinfo.encoding), detail)
 
 
 def _plural(count: int, one: str, many: str) -> str:

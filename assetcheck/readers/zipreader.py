@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from assetcheck.readers.kinds import ZipKind
 from assetcheck.settings import Limits
 
 EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
@@ -72,7 +73,7 @@ class ZipEntry:
 class ZipIssue:
     """A problem met while reading. ``kind`` is a stable key the container rules match on."""
 
-    kind: str
+    kind: ZipKind
     entry: str | None
     detail: str
 
@@ -132,7 +133,7 @@ class Budget:
 class EntryError(Exception):
     """Internal: stops streaming one entry; always turned into a ZipIssue."""
 
-    def __init__(self, kind: str, detail: str) -> None:
+    def __init__(self, kind: ZipKind, detail: str) -> None:
         super().__init__(detail)
         self.kind = kind
         self.detail = detail
@@ -168,7 +169,7 @@ class ZipArchive:
             archive.issues.append(ZipIssue(error.kind, None, error.detail))
         return archive
 
-    def _issue(self, kind: str, entry: str | None, detail: str) -> None:
+    def _issue(self, kind: ZipKind, entry: str | None, detail: str) -> None:
         self.issues.append(ZipIssue(kind, entry, detail))
 
     def _read_at(self, offset: int, size: int) -> bytes:
@@ -177,7 +178,7 @@ class ZipArchive:
 
     def _read_directory(self) -> None:
         if self.file_size == 0:
-            raise EntryError("empty", "the file is empty (0 bytes)")
+            raise EntryError(ZipKind.EMPTY, "the file is empty (0 bytes)")
         tail_size = min(self.file_size, EOCD.size + MAX_COMMENT)
         tail_start = self.file_size - tail_size
         tail = self._read_at(tail_start, tail_size)
@@ -186,16 +187,18 @@ class ZipArchive:
             head = self._read_at(0, 4)
             if head == LOCAL_SIG:
                 raise EntryError(
-                    "truncated", "no end-of-central-directory record: the file is truncated"
+                    ZipKind.TRUNCATED, "no end-of-central-directory record: the file is truncated"
                 )
-            raise EntryError("not-zip", "no zip structure found (no end-of-central-directory)")
+            raise EntryError(
+                ZipKind.NOT_ZIP, "no zip structure found (no end-of-central-directory)"
+            )
         eocd_offset = tail_start + eocd_pos
         fields = EOCD.unpack_from(tail, eocd_pos)
         (_, disk, cd_disk, disk_count, count, cd_size, cd_offset, _) = fields
         cd_end = eocd_offset
         record = "end-of-central-directory record"
         if disk != 0 or cd_disk != 0:
-            raise EntryError("multi-disk", "a split (multi-disk) archive cannot be read")
+            raise EntryError(ZipKind.MULTI_DISK, "a split (multi-disk) archive cannot be read")
         if count == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
             counts32 = (disk_count, count)
             count, disk_count, cd_size, cd_offset, cd_end = self._read_zip64(eocd_offset)
@@ -203,7 +206,7 @@ class ZipArchive:
             for value in counts32:
                 if value not in (0xFFFF, count):
                     self._issue(
-                        "directory-count",
+                        ZipKind.DIRECTORY_COUNT,
                         None,
                         f"the end-of-central-directory record counts {value:,} entries but "
                         f"the ZIP64 record counts {count:,}",
@@ -211,31 +214,31 @@ class ZipArchive:
                     break
         if disk_count != count:
             self._issue(
-                "directory-count",
+                ZipKind.DIRECTORY_COUNT,
                 None,
                 f"the {record} counts {disk_count:,} entries on this disk but {count:,} in all",
             )
         cd_start = cd_end - cd_size
         if cd_start < 0 or cd_size < 0:
             raise EntryError(
-                "truncated", "the central directory lies outside the file: it is truncated"
+                ZipKind.TRUNCATED, "the central directory lies outside the file: it is truncated"
             )
         # Data prepended to the archive (a stub, or another file format in front: a polyglot)
         # shifts every offset; the difference tells how much was prepended.
         self.prepended = cd_start - cd_offset
         if self.prepended < 0:
             raise EntryError(
-                "truncated", "the central directory points before the file start: truncated"
+                ZipKind.TRUNCATED, "the central directory points before the file start: truncated"
             )
         if count > self.limits.max_entries:
             self._issue(
-                "too-many-entries",
+                ZipKind.TOO_MANY_ENTRIES,
                 None,
                 f"{count:,} entries; the limit is {self.limits.max_entries:,}",
             )
             return
         if self.budget.entries_exhausted:
-            self._issue("too-many-entries", None, self._entry_budget_detail("not read"))
+            self._issue(ZipKind.TOO_MANY_ENTRIES, None, self._entry_budget_detail("not read"))
             return
         self.cd_start = cd_start
         directory = self._read_at(cd_start, cd_size)
@@ -258,17 +261,21 @@ class ZipArchive:
             or len(locator) < ZIP64_LOCATOR.size
             or locator[:4] != (ZIP64_LOCATOR_SIG)
         ):
-            raise EntryError("truncated", "the ZIP64 end-of-central-directory locator is missing")
+            raise EntryError(
+                ZipKind.TRUNCATED, "the ZIP64 end-of-central-directory locator is missing"
+            )
         _, _, record_offset, _ = ZIP64_LOCATOR.unpack(locator)
         # Like the 32-bit record, the ZIP64 record sits just before its locator; trust position
         # over the stored offset so that prepended data does not break the lookup.
         record_pos = locator_offset - ZIP64_EOCD.size
         record = self._read_at(max(record_pos, 0), ZIP64_EOCD.size)
         if record_pos < 0 or len(record) < ZIP64_EOCD.size or record[:4] != ZIP64_EOCD_SIG:
-            raise EntryError("truncated", "the ZIP64 end-of-central-directory record is missing")
+            raise EntryError(
+                ZipKind.TRUNCATED, "the ZIP64 end-of-central-directory record is missing"
+            )
         fields = ZIP64_EOCD.unpack(record)
         if fields[4] != 0 or fields[5] != 0:
-            raise EntryError("multi-disk", "a split (multi-disk) archive cannot be read")
+            raise EntryError(ZipKind.MULTI_DISK, "a split (multi-disk) archive cannot be read")
         disk_count, count, cd_size, cd_offset = fields[6], fields[7], fields[8], fields[9]
         del record_offset
         return count, disk_count, cd_size, cd_offset, record_pos
@@ -284,13 +291,13 @@ class ZipArchive:
             if pos + CENTRAL.size > end or directory[pos : pos + 4] != CENTRAL_SIG:
                 if index == 0:
                     self._issue(
-                        "bad-central-directory",
+                        ZipKind.BAD_CENTRAL_DIRECTORY,
                         None,
                         f"central directory record 1 of {count:,} is damaged",
                     )
                 else:
                     self._issue(
-                        "directory-size",
+                        ZipKind.DIRECTORY_SIZE,
                         None,
                         f"the {record} gives the central directory {end:,} bytes, but its "
                         f"{index:,} records end after {pos:,} (the rest is not a record)",
@@ -298,14 +305,16 @@ class ZipArchive:
                 break
             if index >= self.limits.max_entries:
                 self._issue(
-                    "too-many-entries",
+                    ZipKind.TOO_MANY_ENTRIES,
                     None,
                     f"more than {self.limits.max_entries:,} entries (the end record counts "
                     f"{count:,}); the limit is {self.limits.max_entries:,}",
                 )
                 return False
             if not self.budget.take_entry():
-                self._issue("too-many-entries", None, self._entry_budget_detail("reading stopped"))
+                self._issue(
+                    ZipKind.TOO_MANY_ENTRIES, None, self._entry_budget_detail("reading stopped")
+                )
                 return False
             fields = CENTRAL.unpack_from(directory, pos)
             (_, _, create_system, _, _, flags, method, _, _, crc, csize, usize) = fields[:12]
@@ -315,7 +324,9 @@ class ZipArchive:
             extra_start = name_start + name_len
             record_end = extra_start + extra_len + comment_len
             if record_end > end:
-                self._issue("bad-central-directory", None, "the central directory is truncated")
+                self._issue(
+                    ZipKind.BAD_CENTRAL_DIRECTORY, None, "the central directory is truncated"
+                )
                 break
             raw_name = directory[name_start:extra_start]
             extra = directory[extra_start : extra_start + extra_len]
@@ -323,7 +334,7 @@ class ZipArchive:
             name, valid = _decode_name(raw_name)
             if not valid:
                 self._issue(
-                    "bad-name-encoding",
+                    ZipKind.BAD_NAME_ENCODING,
                     name,
                     "the entry name is not valid UTF-8 (the JDK refuses the whole jar: "
                     "'invalid CEN header (bad entry name)')",
@@ -350,7 +361,7 @@ class ZipArchive:
             index += 1
         if index != count:
             self._issue(
-                "directory-count",
+                ZipKind.DIRECTORY_COUNT,
                 None,
                 f"the {record} counts {count:,} entries but the central directory holds "
                 f"{index:,} records",
@@ -363,7 +374,9 @@ class ZipArchive:
         if body is None:
             return None
         if len(body) < 5 or body[0] != 1:
-            self._issue("unicode-path", name, "its Unicode Path extra field (0x7075) is malformed")
+            self._issue(
+                ZipKind.UNICODE_PATH, name, "its Unicode Path extra field (0x7075) is malformed"
+            )
             return None
         name_crc = struct.unpack_from("<L", body, 1)[0]
         try:
@@ -371,7 +384,7 @@ class ZipArchive:
         except UnicodeDecodeError:
             unicode_name = body[5:].decode("utf-8", "backslashreplace")
             self._issue(
-                "unicode-path",
+                ZipKind.UNICODE_PATH,
                 name,
                 f"its Unicode Path extra field (0x7075) holds {unicode_name!r}, which is not "
                 "valid UTF-8",
@@ -387,7 +400,7 @@ class ZipArchive:
                 )
             )
             self._issue(
-                "unicode-path",
+                ZipKind.UNICODE_PATH,
                 name,
                 f"its Unicode Path extra field (0x7075) names {unicode_name!r}: readers that "
                 f"honour the field extract a different file{stale}",
@@ -405,12 +418,12 @@ class ZipArchive:
         scanner = _GapScanner(self)
         scanner.scan(0, min(first, self.cd_start))
         if first > 0 and not scanner.found:
-            self._issue("prepended", None, f"{first:,} bytes of data before the first entry")
+            self._issue(ZipKind.PREPENDED, None, f"{first:,} bytes of data before the first entry")
         previous_end = -1
         previous: ZipEntry | None = None
         for entry in ordered:
             if previous is not None and entry.header_offset < previous_end:
-                self._issue("overlap", entry.name, f"its data overlaps {previous.name!r}")
+                self._issue(ZipKind.OVERLAP, entry.name, f"its data overlaps {previous.name!r}")
             else:
                 if previous is not None:
                     scanner.scan(previous_end, entry.header_offset)
@@ -422,7 +435,7 @@ class ZipArchive:
         declared = sum(e.file_size for e in self.entries)
         if declared > self.limits.max_total_uncompressed:
             self._issue(
-                "total-size",
+                ZipKind.TOTAL_SIZE,
                 None,
                 f"entries declare {declared:,} bytes uncompressed; the limit is "
                 f"{self.limits.max_total_uncompressed:,}",
@@ -443,7 +456,9 @@ class ZipArchive:
     def _read_local(self, entry: ZipEntry) -> tuple[int, int]:
         header = self._read_at(entry.header_offset, LOCAL.size + 512)
         if len(header) < LOCAL.size or header[:4] != LOCAL_SIG:
-            raise EntryError("bad-local-header", "no local file header where the directory points")
+            raise EntryError(
+                ZipKind.BAD_LOCAL_HEADER, "no local file header where the directory points"
+            )
         (_, _, _, flags, method, _, _, crc, csize, usize, name_len, extra_len) = LOCAL.unpack_from(
             header
         )
@@ -455,7 +470,7 @@ class ZipArchive:
         data_end = data_start + entry.compressed_size
         if raw_name != entry.raw_name:
             raise EntryError(
-                "name-mismatch",
+                ZipKind.NAME_MISMATCH,
                 f"the local header names {_decode_name(raw_name)[0]!r}, a different file than "
                 "the central directory",
             )
@@ -463,7 +478,7 @@ class ZipArchive:
         if method != entry.method:
             differences.append(f"compression method {method} (the directory says {entry.method})")
         if flags & 0x1 != entry.flags & 0x1:
-            said = "encrypted" if flags & 0x1 else "not encrypted"
+            said = ZipKind.ENCRYPTED if flags & 0x1 else "not encrypted"
             differences.append(f"that the entry is {said}")
         if flags & 0x8 != entry.flags & 0x8:
             said = "a data descriptor" if flags & 0x8 else "no data descriptor"
@@ -481,14 +496,14 @@ class ZipArchive:
                     differences.append(f"{label} {shown} (the directory says {want})")
         if differences:
             raise EntryError(
-                "local-mismatch",
+                ZipKind.LOCAL_MISMATCH,
                 "the local header disagrees with the central directory: it declares "
                 + "; ".join(differences),
             )
         if flags & 0x8:
             if method == STORED:
                 raise EntryError(
-                    "data-descriptor",
+                    ZipKind.DATA_DESCRIPTOR,
                     "a stored entry with a data descriptor (flag bit 3): JarInputStream refuses "
                     "it ('only DEFLATED entries can have EXT descriptor')",
                 )
@@ -515,10 +530,12 @@ class ZipArchive:
             if values == (entry.crc, entry.compressed_size, entry.file_size):
                 return data_end + skip + struct.calcsize(layout)
         if found is None:
-            raise EntryError("data-descriptor", "the data descriptor is missing: the file ends")
+            raise EntryError(
+                ZipKind.DATA_DESCRIPTOR, "the data descriptor is missing: the file ends"
+            )
         crc, csize, usize = found
         raise EntryError(
-            "data-descriptor",
+            ZipKind.DATA_DESCRIPTOR,
             f"the data descriptor after the data declares CRC-32 {crc:08x}, compressed size "
             f"{csize:,} and size {usize:,}; the directory declares {entry.crc:08x}, "
             f"{entry.compressed_size:,} and {entry.file_size:,}",
@@ -567,17 +584,21 @@ class ZipArchive:
 
     def _stream(self, entry: ZipEntry) -> Iterator[bytes]:
         if entry.encrypted:
-            raise EntryError("encrypted", "the entry is encrypted")
+            raise EntryError(ZipKind.ENCRYPTED, "the entry is encrypted")
         if entry.method not in (STORED, DEFLATED):
             raise EntryError(
-                "method", f"compression method {entry.method} ({_method_name(entry.method)})"
+                ZipKind.METHOD, f"compression method {entry.method} ({_method_name(entry.method)})"
             )
         limit = self._inflate_limit(entry)
         data_start = self._data_starts.get(entry.index)
         if data_start is None:
-            raise EntryError("bad-local-header", "no local file header where the directory points")
+            raise EntryError(
+                ZipKind.BAD_LOCAL_HEADER, "no local file header where the directory points"
+            )
         if data_start + entry.compressed_size > self.file_size:
-            raise EntryError("truncated-entry", "the entry's data runs past the end of the file")
+            raise EntryError(
+                ZipKind.TRUNCATED_ENTRY, "the entry's data runs past the end of the file"
+            )
         self.fileobj.seek(data_start)
         remaining = entry.compressed_size
         produced = 0
@@ -589,7 +610,7 @@ class ZipArchive:
             elif remaining > 0:
                 raw = self.fileobj.read(min(CHUNK, remaining))
                 if not raw:
-                    raise EntryError("truncated-entry", "the entry's data is cut short")
+                    raise EntryError(ZipKind.TRUNCATED_ENTRY, "the entry's data is cut short")
                 remaining -= len(raw)
             elif inflater is not None and not inflater.eof:
                 raw = b""  # drain output zlib still holds
@@ -603,7 +624,7 @@ class ZipArchive:
                 raise self._limit_error(entry, produced, limit)
             if not self.budget.take(len(out)):
                 raise EntryError(
-                    "total-size",
+                    ZipKind.TOTAL_SIZE,
                     "inflating stopped: the file and the archives nested in it inflate to more "
                     f"than {self.budget.limit or 0:,} bytes; {self.budget.describe(self.limits)}",
                 )
@@ -612,7 +633,7 @@ class ZipArchive:
                 # entry and looks for the next header (or the data descriptor) there.
                 short = remaining + len(inflater.unused_data)
                 raise EntryError(
-                    "size-mismatch",
+                    ZipKind.SIZE_MISMATCH,
                     f"the deflate stream ends {short:,} bytes before the compressed size the "
                     f"directory declares ({entry.compressed_size:,})",
                 )
@@ -620,15 +641,17 @@ class ZipArchive:
             if out:
                 yield out
         if inflater is not None and not inflater.eof:
-            raise EntryError("inflate", "the compressed data ends before the deflate stream does")
+            raise EntryError(
+                ZipKind.INFLATE, "the compressed data ends before the deflate stream does"
+            )
         if produced != entry.file_size:
             raise EntryError(
-                "size-mismatch",
+                ZipKind.SIZE_MISMATCH,
                 f"inflates to {produced:,} bytes but the directory declares {entry.file_size:,}",
             )
         if crc != entry.crc:
             raise EntryError(
-                "crc", f"CRC-32 is {crc:08x} but the directory declares {entry.crc:08x}"
+                ZipKind.CRC, f"CRC-32 is {crc:08x} but the directory declares {entry.crc:08x}"
             )
 
     def _inflate_limit(self, entry: ZipEntry) -> int:
@@ -644,7 +667,7 @@ class ZipArchive:
     def _limit_error(self, entry: ZipEntry, produced: int, limit: int) -> EntryError:
         if limit == entry.file_size + 1:
             return EntryError(
-                "size-mismatch",
+                ZipKind.SIZE_MISMATCH,
                 f"inflates past the {entry.file_size:,} bytes the directory declares",
             )
         return self._ratio_error(entry, produced, "inflates to more than")
@@ -652,7 +675,7 @@ class ZipArchive:
     def _ratio_error(self, entry: ZipEntry, size: int, verb: str) -> EntryError:
         ratio = size / max(entry.compressed_size, 1)
         return EntryError(
-            "ratio",
+            ZipKind.RATIO,
             f"{verb} {size:,} bytes from {entry.compressed_size:,} compressed "
             f"(ratio {ratio:,.0f}:1; the limit is {self.limits.max_entry_ratio}:1)",
         )
@@ -748,7 +771,7 @@ class _GapScanner:
             raw = self.archive._read_at(offset + LOCAL.size, name_len)
             name = _decode_name(raw)[0]
             self.archive._issue(
-                "hidden-local-header",
+                ZipKind.HIDDEN_LOCAL_HEADER,
                 name,
                 f"a local file header at byte {offset:,} that the central directory does not list",
             )
@@ -756,7 +779,7 @@ class _GapScanner:
     def finish(self) -> None:
         if self.found > self.EXAMPLES:
             self.archive._issue(
-                "hidden-local-header",
+                ZipKind.HIDDEN_LOCAL_HEADER,
                 None,
                 f"and {self.found - self.EXAMPLES:,} more local file headers that the central "
                 "directory does not list",
@@ -767,7 +790,7 @@ def _inflate(inflater: zlib._Decompress, raw: bytes) -> bytes:
     try:
         return inflater.decompress(raw, CHUNK)
     except zlib.error as error:
-        raise EntryError("inflate", f"the compressed data is corrupt ({error})") from None
+        raise EntryError(ZipKind.INFLATE, f"the compressed data is corrupt ({error})") from None
 
 
 def _method_name(method: int) -> str:

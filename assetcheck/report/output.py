@@ -83,6 +83,7 @@ def _holds_report(path: Path, size: int) -> bool:
 def write_report(output: Path, text: str) -> None:
     """Write ``text`` to ``output`` atomically; OutputError (and nothing left) on failure."""
     data = text.encode("utf-8", "backslashreplace")
+    _refuse_special(output)  # again, right before writing: never rename over a device
     try:
         descriptor, temporary = tempfile.mkstemp(
             prefix=f".{output.name}.", suffix=".tmp", dir=output.parent
@@ -100,6 +101,17 @@ def write_report(output: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise OutputError(f"{display(output)}: cannot be written ({error.strerror})") from None
+
+
+def _refuse_special(output: Path) -> None:
+    try:
+        mode = os.lstat(output).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise OutputError(f"{display(output)}: cannot be used ({error.strerror})") from None
+    if not stat.S_ISREG(mode):
+        raise OutputError(f"{display(output)}: not a regular file; refusing to replace it")
 
 
 def _umask() -> int:
