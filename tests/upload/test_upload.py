@@ -14,18 +14,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from assetcheck.credentials import Credentials
-from assetcheck.ledger import Claim, ClaimKey, Ledger, LedgerRecord, utc_timestamp
-from assetcheck.marketplace import (
+from assetcheck.client import (
     AssetRecord,
     BadRequest,
     MarketplaceClient,
     MarketplaceError,
-    UploadResult,
 )
+from assetcheck.credentials import Credentials
+from assetcheck.ledger import Claim, ClaimKey, Ledger, LedgerRecord, utc_timestamp
 from assetcheck.upload import UploadItem, UploadOutcome, fetch, upload_items
 from tests.upload.marketplace_server import TOKEN, USER, Fault, StandInMarketplace
 
@@ -398,9 +398,10 @@ def test_a_retry_after_a_lost_answer_is_recorded_and_said(
 def test_a_client_that_says_nothing_means_one_attempt(
     ledger: Ledger, jar_file: Path, item_for: ItemFor
 ) -> None:
+    # A result or an error without attempts/answer_lost (a client before the rewrite).
     client = FakeClient()
-    client.upload_artifact = lambda path, progress, expected_sha256: UploadResult(  # type: ignore[method-assign]
-        AssetRecord("a", path.name, 1, "/rest/2/assets/a"), expected_sha256
+    client.upload_artifact = lambda path, progress, expected_sha256: SimpleNamespace(  # type: ignore[method-assign]
+        asset=AssetRecord("a", path.name, 1, "/rest/2/assets/a"), sha256=expected_sha256
     )
     [outcome] = upload_items(fake(client), ledger, [item_for(jar_file)])
     assert (outcome.status, outcome.attempts, outcome.unused_asset_possible) == (
@@ -408,6 +409,11 @@ def test_a_client_that_says_nothing_means_one_attempt(
         1,
         False,
     )
+    error = MarketplaceError("HTTP 500")
+    del error.attempts, error.answer_lost
+    client = FakeClient(error)
+    [failed] = upload_items(fake(client), ledger, [item_for(jar_file)], force=True)
+    assert (failed.status, failed.attempts, failed.answer_lost) == ("failed", 1, False)
 
 
 def test_a_failure_after_a_lost_answer_says_so_and_frees_the_claim(
