@@ -257,6 +257,9 @@ def test_conventions_are_not_certain(status: str) -> None:
         ({"aspect": 2.0}, (205, 100), "expected an aspect ratio of 2:1 (±2%), got 2.05:1"),
         ({"aspect": 2.0}, (195, 100), "expected an aspect ratio of 2:1 (±2%), got 1.95:1"),
         ({"aspect": 2.0, "aspect_tolerance": 0.1}, (215, 100), None),
+        # Exactly at the tolerance (exact in binary floating point) is still accepted.
+        ({"aspect": 2.0, "aspect_tolerance": 0.5}, (300, 100), None),
+        ({"aspect": 2.0, "aspect_tolerance": 0.5}, (100, 100), None),
         (
             {"aspect": 2.0, "aspect_tolerance": 0.1},
             (225, 100),

@@ -39,6 +39,7 @@ from assetcheck.settings import Settings
         # An empty prefix matches everything (length 0).
         ("MF001", ("",), (), True),
         ("MF001", ("",), ("",), False),
+        ("MF001", (), ("",), False),
         ("MF001", ("M",), ("",), True),
     ],
 )

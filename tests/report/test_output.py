@@ -268,6 +268,20 @@ def test_a_failed_write_keeps_the_old_report_and_leaves_nothing(
     assert leftovers(tmp_path) == []
 
 
+def test_a_failed_clean_up_does_not_hide_the_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*args: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", fail)
+    monkeypatch.setattr(os, "unlink", fail)
+    target = tmp_path / "report.txt"
+    with pytest.raises(OutputError, match="cannot be written \\(Input/output error\\)"):
+        write_report(target, "x")
+    assert not target.exists()
+
+
 def test_fsync_is_called_on_the_written_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -288,3 +302,26 @@ def test_a_folder_that_cannot_hold_the_file_is_an_output_error(tmp_path: Path) -
     with pytest.raises(OutputError) as caught:
         write_report(target, "x")
     assert str(caught.value) == f"{target}: cannot be written (No such file or directory)"
+
+
+def test_write_report_never_replaces_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    # Checked again right before the rename: something may have appeared since the check.
+    folder = tmp_path / "out"
+    folder.mkdir()
+    link = tmp_path / "link.txt"
+    link.symlink_to(tmp_path / "elsewhere.txt")
+    for target in (folder, link):
+        with pytest.raises(OutputError) as caught:
+            write_report(target, "x")
+        assert str(caught.value) == f"{target}: not a regular file; refusing to replace it"
+    assert folder.is_dir() and link.is_symlink()
+    assert leftovers(tmp_path) == []
+
+
+def test_write_report_names_why_a_target_cannot_be_used(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    target = plain / "report.txt"
+    with pytest.raises(OutputError) as caught:
+        write_report(target, "x")
+    assert str(caught.value) == f"{target}: cannot be used (Not a directory)"
