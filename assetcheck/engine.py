@@ -188,12 +188,14 @@ def _check_artifact(target: Target, checker: Checker, result: FileReport) -> Non
                 elif nested.name in dependencies:
                     checker.run(ManifestView(nested, None))
 
-            _walk_archives(top, checker, visit)
+            _walk_bundles(top, checker, visit)
             if obr is not None:
                 checker.run(obr)
                 checker.run(obr.obr_xml)
             elif top.readable and top.entries:
                 descriptor = _check_plugin(top, checker, budget)
+            # Last: what the checks above read whole was verified then, not inflated again.
+            checker.run(top)
             if descriptor is not None:
                 result.app_key = _resolved(descriptor.key)
                 result.app_version = _resolved(descriptor.version)
@@ -210,21 +212,23 @@ def _change(before: tuple[int, int, int], after: tuple[int, int, int]) -> str:
     return "it was written to during the check"
 
 
-def _walk_archives(
+def _walk_bundles(
     archive: ArchiveView, checker: Checker, visit: Callable[[ArchiveView], None]
 ) -> None:
-    """The container rules on the archive and every archive nested in it, depth first.
+    """The container rules on every archive bundled in ``archive``, depth first.
 
     One bundled archive is open at a time (its own bundles are walked and released first);
-    ``visit`` sees each while it is open. Depth is bounded by the nesting limit.
+    ``visit`` sees each while it is open. Depth is bounded by the nesting limit. Each byte is
+    inflated once: a bundle is verified while it is spooled to be opened, and an archive's
+    container rules run after everything read from it whole.
     """
-    checker.run(archive)
     if not archive.readable:
         return
     for nested in archive.nested():
         if nested.view is not None:
-            _walk_archives(nested.view, checker, visit)
+            _walk_bundles(nested.view, checker, visit)
             visit(nested.view)
+            checker.run(nested.view)
         archive.release(nested.entry)
 
 

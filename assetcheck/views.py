@@ -173,13 +173,14 @@ class ArchiveView:
     def read_issues(self) -> list[ZipIssue]:
         """Inflate and verify every entry once; the problems met (CRC, corrupt data, limits).
 
-        Bundled archives are verified as a stream here, and opened (inflated again) only when
-        something walks into them, one at a time: keeping 200 bundled jars open at once would
-        hold all of them in memory.
+        An entry already read whole (a document, an image, a bundled archive opened by
+        ``nested``) was verified then, so asking this last inflates each byte once.
         """
         if not self._verified:
             self._verified = True
-            seen_offsets: set[int] = set()
+            # Entries already read whole (documents, images, bundles) were verified then.
+            done = self.archive.streamed
+            seen_offsets = {self.by_index[i].header_offset for i in done}
             for entry in self.entries:
                 # Overlapping records share data: verify each piece of data once.
                 if entry.is_dir or entry.header_offset in seen_offsets:
@@ -187,10 +188,17 @@ class ArchiveView:
                 seen_offsets.add(entry.header_offset)
                 if is_archive_name(entry.name) and self.depth + 1 > self.limits.max_nesting_depth:
                     self.depth_exceeded.append(entry.name)
-                self.archive.verify(entry)
+                if entry.name == MANIFEST and entry.file_size <= self.limits.max_document_bytes:
+                    self.read(MANIFEST)  # kept: a released bundle still answers for it
+                else:
+                    self.archive.verify(entry)
                 if self.archive.budget.exhausted:
                     break
         return self.archive.read_issues()
+
+    @functools.cached_property
+    def by_index(self) -> dict[int, ZipEntry]:
+        return {entry.index: entry for entry in self.entries}
 
     def nested(self) -> Iterator[NestedArchive]:
         """Every archive bundled in this one (``*.jar`` entries), opened lazily.

@@ -153,6 +153,8 @@ class ZipArchive:
     readable: bool = False
     cd_start: int = 0
     _failed: dict[int, ZipIssue] = field(default_factory=dict)
+    # Entries inflated to their end (or to their first problem): verified, never again.
+    streamed: set[int] = field(default_factory=set)
     # Where each entry's data starts, from its local header (read once, when opening).
     _data_starts: dict[int, int] = field(default_factory=dict)
 
@@ -561,6 +563,7 @@ class ZipArchive:
             yield from self._stream(entry)
         except EntryError as error:
             self._failed[entry.index] = ZipIssue(error.kind, entry.name, error.detail)
+        self.streamed.add(entry.index)
 
     def read(self, entry: ZipEntry, max_bytes: int) -> bytes | None:
         """The whole entry, or None when it is larger than ``max_bytes`` or unreadable."""
