@@ -6,6 +6,7 @@ becomes exit code 3 with a request to report it, never a traceback.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from assetcheck.paths import display
 from assetcheck.settings import DEFAULT_CLIENT, DEFAULT_FAIL_ON
 
 if TYPE_CHECKING:
+    from assetcheck.registry import RuleSet
     from assetcheck.report.model import Report
     from assetcheck.settings import Settings
 
@@ -42,13 +44,19 @@ def _codes(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip().upper() for part in value.split(",") if part.strip())
 
 
-def _validate_codes(option: str, prefixes: tuple[str, ...]) -> None:
-    from assetcheck.registry import all_rules
+@functools.cache
+def catalogue() -> RuleSet:
+    """The rule set assetcheck ships: built here, once, and handed to the engine."""
+    import rules
+    from assetcheck.registry import RuleSet
 
-    codes = [r.code for r in all_rules()]
+    return RuleSet.from_modules(rules.MODULES)
+
+
+def _validate_codes(option: str, prefixes: tuple[str, ...]) -> None:
     for prefix in prefixes:
-        if not any(code.startswith(prefix) for code in codes):
-            families = sorted({r.family for r in all_rules()})
+        if not catalogue().matches(prefix):
+            families = catalogue().families
             raise click.BadParameter(
                 f"{prefix!r} matches no rule code (families: {', '.join(families)}; "
                 "see `assetcheck rules`)",
@@ -179,7 +187,7 @@ def _run_checks(
         select=selected, ignore=ignored, fail_on=Severity.parse(fail_on), image_type=image_type
     )
     try:
-        report = check_paths(paths, settings)
+        report = check_paths(paths, settings, catalogue())
     except TargetError as error:
         raise click.UsageError(str(error)) from None
     for notice in report.notices:
@@ -513,13 +521,11 @@ def _call(operation: Callable[[], T]) -> T:
 @click.argument("code", required=False)
 def rules_command(code: str | None) -> None:
     """List every rule, or print the full documentation of CODE."""
-    from assetcheck.registry import all_rules, get_rule
-
     if code is None:
-        for rule in all_rules():
+        for rule in catalogue():
             click.echo(f"{rule.code:<8} {rule.severity.label:<8} {rule.summary}")
         return
-    found = get_rule(code)
+    found = catalogue().get(code)
     if found is None:
         raise click.BadParameter(
             f"no rule {code!r}; `assetcheck rules` lists them", param_hint="CODE"

@@ -17,7 +17,7 @@ from assetcheck.findings import Finding
 from assetcheck.image_types import ImageType
 from assetcheck.names import has_placeholder
 from assetcheck.paths import display
-from assetcheck.registry import Rule, all_rules
+from assetcheck.registry import RuleSet
 from assetcheck.report.model import CheckedAsset, FileReport, Report
 from assetcheck.settings import Settings
 from assetcheck.targets import DESCRIPTOR_NAMES, Target, discover
@@ -44,24 +44,18 @@ class Checker:
     readable report in bounded memory.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, rules: RuleSet) -> None:
         self.settings = settings
+        self.rules = rules
         self.internal_errors: list[str] = []
-        self.rules = [r for r in all_rules() if settings.selects(r.code, integrity=r.integrity)]
-        self._by_subject: dict[type, list[Rule]] = {}
         self.findings: list[Finding] = []
         self._counts: dict[str, int] = {}
         self._severity: dict[str, Finding] = {}
 
-    def rules_for(self, subject: type) -> list[Rule]:
-        if subject not in self._by_subject:
-            self._by_subject[subject] = [r for r in self.rules if issubclass(subject, r.subject)]
-        return self._by_subject[subject]
-
     def run(self, view: Any) -> None:
         chain: str = getattr(view, "chain", "")
         own_entry: str | None = getattr(view, "entry", None)
-        for rule in self.rules_for(type(view)):
+        for rule in self.rules.for_subject(type(view)):
             try:
                 for problem in rule.check(view):
                     entry = problem.entry if problem.entry is not None else own_entry
@@ -115,17 +109,21 @@ def _locate(chain: str, entry: str | None) -> str | None:
     return chain + entry
 
 
-def check_paths(paths: Iterable[Path], settings: Settings) -> Report:
-    """Check every target found in ``paths``. A path that cannot be checked is a TargetError."""
+def check_paths(paths: Iterable[Path], settings: Settings, rules: RuleSet) -> Report:
+    """Check every target found in ``paths`` with ``rules`` (those ``settings`` select).
+
+    A path that cannot be checked at all is a TargetError (a usage error).
+    """
     found = discover(paths, settings.image_type)
+    selected = rules.only(lambda r: settings.selects(r.code, integrity=r.integrity))
     report = Report(notices=found.notices)
     for target in found.targets:
-        report.files.append(check_target(target, settings))
+        report.files.append(check_target(target, settings, selected))
     return report
 
 
-def check_target(target: Target, settings: Settings) -> FileReport:
-    checker = Checker(settings)
+def check_target(target: Target, settings: Settings, rules: RuleSet) -> FileReport:
+    checker = Checker(settings, rules)
     kind = target.kind
     result = FileReport(display(target.path), kind, image_type=target.image_type)
     try:

@@ -17,7 +17,7 @@ from typing import Any
 _PROBE = """
 import json, sys, time
 from pathlib import Path
-from assetcheck.engine import check_paths
+from tests.catalogue import check_paths
 from assetcheck.settings import Settings
 
 def peak_mb():

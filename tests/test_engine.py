@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assetcheck.engine import check_paths
 from assetcheck.readers.zipreader import Budget
 from assetcheck.settings import Settings
 from tests.builders import bundle_manifest, make_jar, make_zip, plugin_files
+from tests.catalogue import check_paths
 
 
 def _inflated_bytes(monkeypatch: pytest.MonkeyPatch) -> list[int]:

@@ -107,8 +107,8 @@ def test_hostile_artifact_gets_bounded_verdict(
 
 def test_nothing_is_written_outside_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Checking a traversal archive writes nothing next to it or above it."""
-    from assetcheck.engine import check_paths
     from assetcheck.settings import Settings
+    from tests.catalogue import check_paths
 
     work = tmp_path / "a" / "b"
     work.mkdir(parents=True)
@@ -122,8 +122,8 @@ def test_nothing_is_written_outside_temp(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_descriptor_params_survive_in_hostile_neighbourhood(tmp_path: Path) -> None:
     """A good plugin with a bomb bundled beside it still gets its plugin checks."""
-    from assetcheck.engine import check_paths
     from assetcheck.settings import Settings
+    from tests.catalogue import check_paths
 
     files = plugin_files(**{"META-INF/lib/bomb.jar": hostile.zeros_bomb(16 * 1024 * 1024)})
     files["atlassian-plugin.xml"] = descriptor()

@@ -15,9 +15,10 @@ import pytest
 
 from assetcheck import engine, views
 from assetcheck.findings import Problem, Severity
-from assetcheck.registry import Rule
+from assetcheck.registry import Rule, RuleSet
 from assetcheck.settings import Settings
 from tests.builders import bundle_manifest, flat_image, make_jar, make_obr, make_zip
+from tests.catalogue import check_paths
 
 
 def _rule(code: str, check: Any) -> Rule:
@@ -35,12 +36,12 @@ def test_a_crashing_rule_is_an_internal_error_of_its_file_and_the_run_goes_on(
     def seen(view: Any) -> Iterator[Problem]:
         yield Problem(f"saw {view.name}")
 
-    rules = [_rule("TST001", crash), _rule("TST002", seen)]
-    monkeypatch.setattr(engine, "all_rules", lambda: rules)
+    # The engine is handed its rules: here one that crashes and one after it.
+    rules = RuleSet((_rule("TST001", crash), _rule("TST002", seen)))
     for name in ("bad.png", "good.png"):
         (tmp_path / name).write_bytes(flat_image(16, 16))
 
-    report = engine.check_paths([tmp_path / "bad.png", tmp_path / "good.png"], Settings())
+    report = engine.check_paths([tmp_path / "bad.png", tmp_path / "good.png"], Settings(), rules)
 
     bad, good = report.files
     assert bad.internal_errors == ["rule TST001 crashed on the file: RuntimeError: boom"]
@@ -107,7 +108,7 @@ def test_bundled_jars_are_opened_once_and_released_one_by_one(
     monkeypatch.setattr(views.ArchiveView, "__init__", init)
     monkeypatch.setattr(views.ArchiveView, "close", close)
 
-    report = engine.check_paths([path], Settings())
+    report = check_paths([path], Settings())
 
     assert report.internal_errors == []
     assert opened == expected_opens

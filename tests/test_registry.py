@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from assetcheck.registry import all_rules
+from tests.catalogue import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
-RULES = all_rules()
 CODE = re.compile(r"^[A-Z]{2,4}\d{3}$")
 
 
@@ -34,7 +33,7 @@ def test_there_are_rules() -> None:
     assert len(RULES) > 20
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+@pytest.mark.parametrize("rule", RULES.rules, ids=lambda r: r.code)
 def test_rule_is_documented(rule) -> None:
     assert CODE.match(rule.code)
     assert rule.summary.endswith("."), rule.summary
@@ -168,3 +167,11 @@ def test_a_rule_reports_only_kinds_of_its_own_reader() -> None:
     for rule in RULES:
         for kind in rule.reports:
             assert isinstance(kind, family_kind[rule.family]), (rule.code, kind)
+
+
+def test_nothing_below_the_command_line_imports_the_rules() -> None:
+    """One direction: the CLI builds the rule set and hands it to the engine."""
+    for path in sorted((ROOT / "assetcheck").rglob("*.py")):
+        if path.name != "cli.py":
+            names = _imports(path)
+            assert not {n for n in names if n == "rules" or n.startswith("rules.")}, path

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from assetcheck.engine import check_paths
 from assetcheck.report.model import FileReport
 from assetcheck.settings import Settings
+from tests.catalogue import check_paths
 
 Build = Callable[[Path], Path]
 

@@ -4,7 +4,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assetcheck.registry import all_rules
 from assetcheck.settings import DEFAULT_LIMITS
 from assetcheck.views import DescriptorView
 from rules import descriptor as rules
@@ -19,6 +18,7 @@ from tests.builders import (
     source_files,
     write_tree,
 )
+from tests.catalogue import RULES
 from tests.rules.support import Case, check_one, family_codes, file_case, run_case
 
 DESCRIPTOR = "atlassian-plugin.xml"
@@ -460,7 +460,7 @@ def test_arbitrary_values_never_raise(
         params={"plugin-logo": param, "atlassian-licensing-enabled": param, "x": param},
         modules=f'<web-item key="{key}" application="{param}"/><web-item key="{key}"/>',
     )
-    for registered in all_rules():
+    for registered in RULES:
         if registered.code.startswith("DSC"):
             for problem in run_rule(registered.check, text, in_source=in_source):
                 assert problem.message

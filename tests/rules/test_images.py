@@ -12,9 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from assetcheck.engine import check_paths
 from assetcheck.image_types import default_image_types
-from assetcheck.registry import all_rules
 from assetcheck.report.model import FileReport
 from assetcheck.settings import DEFAULT_LIMITS, Settings
 from assetcheck.views import ImageView
@@ -29,6 +27,7 @@ from tests.builders import (
     source_files,
     write_tree,
 )
+from tests.catalogue import RULES, check_paths
 from tests.imagebuilders import (
     bmp_bomb_header,
     corrupt_png_crc,
@@ -455,7 +454,7 @@ def test_formats(formats: tuple[str, ...], text: str) -> None:
 
 # ---- rules never raise ----------------------------------------------------------------------
 
-IMG_RULES = [r for r in all_rules() if r.family == "IMG"]
+IMG_RULES = [r for r in RULES if r.family == "IMG"]
 SEEDS = [LOGO, flat_image(72, 72, "GIF"), flat_image(16, 16, "BMP"), flat_image(144, 144, "JPEG")]
 
 

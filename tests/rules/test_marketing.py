@@ -4,7 +4,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assetcheck.registry import all_rules
 from assetcheck.settings import DEFAULT_LIMITS
 from assetcheck.views import MarketingView
 from rules import marketing as rules
@@ -14,6 +13,7 @@ from tests.builders import (
     source_files,
     write_tree,
 )
+from tests.catalogue import RULES
 from tests.rules.support import Case, check_one, family_codes, file_case, run_case
 
 MARKETING = "atlassian-plugin-marketing.xml"
@@ -242,7 +242,7 @@ def test_arbitrary_values_never_raise(name: str, low: str, high: str, image: str
         highlights=[(image, image), (image, low)],
         screenshots=[image],
     )
-    for registered in all_rules():
+    for registered in RULES:
         if registered.code.startswith("MKT"):
             for problem in run_rule(registered.check, text):
                 assert problem.message

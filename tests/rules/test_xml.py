@@ -4,12 +4,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assetcheck.engine import check_paths
-from assetcheck.registry import all_rules
 from assetcheck.settings import DEFAULT_LIMITS, Limits, Settings
 from assetcheck.views import DescriptorView, MarketingView
 from tests import hostile
 from tests.builders import descriptor, make_jar, make_obr, marketing
+from tests.catalogue import RULES, check_paths
 from tests.rules.support import Case, check_one, family_codes, file_case, run_case
 
 DESCRIPTOR = "atlassian-plugin.xml"
@@ -153,7 +152,7 @@ def test_arbitrary_documents_never_crash_the_rules(text: str) -> None:
             MarketingView(folder, DEFAULT_LIMITS, in_source=True),
         )
         for view in views:
-            for registered in all_rules():
+            for registered in RULES:
                 if isinstance(view, registered.subject):
                     for problem in registered.check(view):
                         assert problem.message
