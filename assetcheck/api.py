@@ -12,7 +12,6 @@ from assetcheck.names import (
     DESCRIPTOR,
     IMAGE_SUFFIXES,
     MANIFEST,
-    MARKETING,
     OBR_XML,
     has_placeholder,
 )
@@ -20,22 +19,19 @@ from assetcheck.osgi import (
     GrammarError,
     ParsedHeader,
     Version,
-    VersionRange,
     excerpt,
     parse_bundle_symbolic_name,
     parse_export_package,
     parse_import_package,
-    parse_range,
     parse_version,
 )
 from assetcheck.readers.kinds import ManifestKind, XmlKind, ZipKind
 from assetcheck.readers.manifest import Header, Manifest
 from assetcheck.readers.xml import XmlIssue
-from assetcheck.readers.zipreader import ZipEntry, ZipIssue
+from assetcheck.readers.zipreader import ZipIssue
 from assetcheck.registry import rule
 from assetcheck.versions import compare as compare_versions
 from assetcheck.versions import maven_to_osgi
-from assetcheck.versions import sort_key as version_sort_key
 from assetcheck.views import (
     ArchiveView,
     DescriptorView,
@@ -66,7 +62,6 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "INFO",
     "MANIFEST",
-    "MARKETING",
     "OBR_XML",
     "UPLOAD_FORMATS",
     "WARNING",
@@ -87,10 +82,8 @@ __all__ = [
     "Problem",
     "Severity",
     "Version",
-    "VersionRange",
     "XmlIssue",
     "XmlKind",
-    "ZipEntry",
     "ZipIssue",
     "ZipKind",
     "compare_versions",
@@ -102,8 +95,6 @@ __all__ = [
     "parse_bundle_symbolic_name",
     "parse_export_package",
     "parse_import_package",
-    "parse_range",
     "parse_version",
     "rule",
-    "version_sort_key",
 ]

@@ -174,6 +174,7 @@ def _run_checks(
     output: Path | None,
 ) -> tuple[Report, Settings]:
     from assetcheck.engine import check_paths
+    from assetcheck.policy import apply_policy
     from assetcheck.settings import Settings
     from assetcheck.targets import TargetError
 
@@ -188,6 +189,9 @@ def _run_checks(
     )
     try:
         report = check_paths(paths, settings, catalogue())
+        report = apply_policy(
+            report, severity=settings.severity, per_path_ignores=settings.per_path_ignores
+        )
     except TargetError as error:
         raise click.UsageError(str(error)) from None
     for notice in report.notices:
@@ -596,18 +600,44 @@ def _is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: the one place that turns unexpected exceptions into exit code 3."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run assetcheck with ``argv`` and return its exit code; never raises.
+
+    The one error boundary: usage errors are 2, an interrupt 130, and anything unexpected
+    becomes exit code 3 with a request to report it, never a traceback.
+    """
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="assetcheck")
-    except SystemExit:
-        raise
+        returned = cli.main(args=args, prog_name="assetcheck", standalone_mode=False)
+    except SystemExit as exit_:
+        return _exit_code(exit_.code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_FINDINGS
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        return 130
     except Exception as error:
         click.echo(
             f"assetcheck: internal error: {type(error).__name__}: {error}\n{REPORT_BUG}",
             err=True,
         )
-        sys.exit(EXIT_INTERNAL)
+        return EXIT_INTERNAL
+    return returned if isinstance(returned, int) else EXIT_OK
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return EXIT_OK
+    if isinstance(code, int):
+        return code
+    click.echo(str(code), err=True)
+    return EXIT_FINDINGS
+
+
+def run() -> None:
+    """The console script: ``assetcheck ...``."""
+    sys.exit(main())

@@ -57,6 +57,13 @@ class Finding:
     hint: str | None = None
     line: int | None = None
     integrity: bool = False
+    # Why the policy step switched it off (a per-path ignore, later a baseline); None: active.
+    # A suppressed finding stays in the machine-readable reports, marked, and fails nothing.
+    suppressed: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.suppressed is None
 
     def sort_key(self) -> tuple[int, str, str]:
         return (-self.severity, self.entry or "", self.code)

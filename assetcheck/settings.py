@@ -7,12 +7,13 @@ here and the options given. The image-type table is data: ``rules/image_types.to
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assetcheck.findings import Severity
 from assetcheck.image_types import ImageType, default_image_types
-from assetcheck.policy import is_selected
+from assetcheck.policy import PathIgnore, is_selected
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -75,6 +76,10 @@ class Settings:
     image_types: dict[str, ImageType] = field(default_factory=default_image_types)
     # Findings of one code listed for one file; the rest are counted in one more finding.
     findings_per_code: int = 50
+    # The policy step after the engine (project configuration fills these): code prefix ->
+    # severity, and per-path ignores. Integrity findings are never re-levelled or suppressed.
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    per_path_ignores: tuple[PathIgnore, ...] = ()
 
     def selects(self, code: str, *, integrity: bool = False) -> bool:
         return is_selected(code, self.select, self.ignore, integrity=integrity)

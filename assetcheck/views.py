@@ -525,10 +525,6 @@ class ManifestView:
         header = None if self.manifest is None else self.manifest.get(name)
         return None if header is None else header.value.strip()
 
-    def line_of(self, name: str) -> int | None:
-        header = None if self.manifest is None else self.manifest.get(name)
-        return None if header is None else header.line
-
 
 class ObrView:
     """An ``.obr`` bundle repository: a plugin jar at the root, ``obr.xml``, ``dependencies/``."""

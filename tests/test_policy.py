@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assetcheck.policy import is_selected
+from assetcheck.findings import Finding, Severity
+from assetcheck.policy import PathIgnore, apply_policy, is_selected
+from assetcheck.report.model import FileReport, Report
 from assetcheck.settings import Settings
 
 
@@ -65,3 +67,55 @@ def test_settings_ask_the_policy() -> None:
     assert settings.selects("ZIP011", integrity=True)
     assert Settings().selects("MF001")
     assert not Settings(ignore=("MF",)).selects("MF001")
+
+
+# ---- the policy step after the engine -------------------------------------------------------
+
+
+def _report() -> Report:
+    findings = [
+        Finding("MF013", Severity.ERROR, "bad version"),
+        Finding("ZIP010", Severity.ERROR, "crc", entry="a.class", integrity=True),
+        Finding("IMG011", Severity.WARNING, "odd size", entry="images/icon.png"),
+    ]
+    return Report([FileReport("src/main/resources", "source", findings=list(findings))])
+
+
+def test_severity_overrides_re_level_by_longest_prefix_but_never_integrity() -> None:
+    report = apply_policy(
+        _report(), severity={"MF": Severity.INFO, "MF013": Severity.WARNING, "ZIP": Severity.INFO}
+    )
+    levels = {f.code: f.severity for f in report.files[0].findings}
+    assert levels == {
+        "MF013": Severity.WARNING,
+        "ZIP010": Severity.ERROR,
+        "IMG011": Severity.WARNING,
+    }
+
+
+def test_per_path_ignores_mark_findings_instead_of_dropping_them() -> None:
+    ignore = PathIgnore("src/main/resources/images/*.png", ("IMG",))
+    report = apply_policy(_report(), per_path_ignores=[ignore])
+    [file] = report.files
+    marked = {f.code: f.suppressed for f in file.findings}
+    assert marked == {
+        "MF013": None,
+        "ZIP010": None,
+        "IMG011": "per-path ignore src/main/resources/images/*.png",
+    }
+    assert report.summary().warnings == 0 and report.summary().suppressed == 1
+    assert not file.passes(Severity.ERROR)  # the unsuppressed errors still fail it
+
+
+def test_a_suppressed_finding_fails_nothing() -> None:
+    report = Report(
+        [FileReport("app.jar", "artifact", findings=[Finding("MF013", Severity.ERROR, "x")])]
+    )
+    apply_policy(report, per_path_ignores=[PathIgnore("*.jar", ("MF013",))])
+    assert report.files[0].passes(Severity.INFO) and not report.fails(Severity.INFO)
+
+
+def test_an_integrity_finding_is_never_suppressed() -> None:
+    report = apply_policy(_report(), per_path_ignores=[PathIgnore("**", ("ZIP", "MF", "IMG"))])
+    active = [f.code for f in report.files[0].findings if f.active]
+    assert active == ["ZIP010"]

@@ -18,6 +18,8 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "entry": finding.entry,
         "line": finding.line,
         "hint": finding.hint,
+        "integrity": finding.integrity,
+        "suppressed": finding.suppressed,
     }
 
 
@@ -42,6 +44,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "errors": summary.errors,
             "warnings": summary.warnings,
             "infos": summary.infos,
+            "suppressed": summary.suppressed,
         },
     }
 

@@ -40,13 +40,11 @@ class FileReport:
         file itself; an entry: that entry only)."""
         return {f.entry for f in self.findings if f.integrity}
 
-    def worst(self) -> Severity | None:
-        return max((f.severity for f in self.findings), default=None)
-
     def passes(self, fail_on: Severity, entry: str | None = None) -> bool:
         """No finding at or above ``fail_on`` (only those at ``entry``, when given)."""
         return not any(
-            f.severity >= fail_on and (entry is None or f.entry == entry) for f in self.findings
+            f.active and f.severity >= fail_on and (entry is None or f.entry == entry)
+            for f in self.findings
         )
 
 
@@ -56,6 +54,7 @@ class Summary:
     errors: int
     warnings: int
     infos: int
+    suppressed: int = 0
 
 
 @dataclass
@@ -71,11 +70,19 @@ class Report:
 
     def summary(self) -> Summary:
         counts = {severity: 0 for severity in Severity}
+        suppressed = 0
         for file in self.files:
             for finding in file.findings:
-                counts[finding.severity] += 1
+                if finding.active:
+                    counts[finding.severity] += 1
+                else:
+                    suppressed += 1
         return Summary(
-            len(self.files), counts[Severity.ERROR], counts[Severity.WARNING], counts[Severity.INFO]
+            len(self.files),
+            counts[Severity.ERROR],
+            counts[Severity.WARNING],
+            counts[Severity.INFO],
+            suppressed,
         )
 
     def fails(self, fail_on: Severity) -> bool:

@@ -47,17 +47,19 @@ def render_text(report: Report, *, color: bool = False) -> str:
     lines: list[str] = []
     for file in report.files:
         header = f"{_style(file.path, color, bold=True)} ({_describe(file)})"
-        if not file.findings:
+        active = [f for f in file.findings if f.active]  # suppressed ones are only counted
+        if not active:
             lines.append(f"{header}: {_style('ok', color, fg='green')}")
             continue
         lines.append(header)
-        for finding in file.findings:
+        for finding in active:
             lines.extend(_finding(finding, color))
     summary = report.summary()
     if lines:
         lines.append("")
     lines.append(
         f"Checked {_plural(summary.files, 'file')}: {_plural(summary.errors, 'error')}, "
-        f"{_plural(summary.warnings, 'warning')}, {_plural(summary.infos, 'info')}."
+        f"{_plural(summary.warnings, 'warning')}, {_plural(summary.infos, 'info')}"
+        + (f" ({summary.suppressed:,} suppressed)." if summary.suppressed else ".")
     )
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assetcheck.cli import cli
+from assetcheck.cli import cli, main
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 EXPECTED: dict[str, dict] = json.loads((SAMPLES / "expected.json").read_text())
@@ -78,12 +78,21 @@ def test_json_report_shape(tmp_path: Path) -> None:
     report = json.loads(output)
     assert report["schema"] == 1
     assert report["tool"]["name"] == "assetcheck"
-    assert set(report["summary"]) == {"files", "errors", "warnings", "infos"}
+    assert set(report["summary"]) == {"files", "errors", "warnings", "infos", "suppressed"}
     file = report["files"][0]
     assert set(file) == {"path", "kind", "size", "sha256", "image_type", "findings"}
     assert file["kind"] == "artifact" and len(file["sha256"]) == 64
     for finding in file["findings"]:
-        assert set(finding) == {"code", "severity", "message", "entry", "line", "hint"}
+        assert set(finding) == {
+            "code",
+            "severity",
+            "message",
+            "entry",
+            "line",
+            "hint",
+            "integrity",
+            "suppressed",
+        }
         assert finding["severity"] in ("error", "warning", "info")
 
 
@@ -179,11 +188,25 @@ def test_internal_error_exits_3_without_traceback(monkeypatch: pytest.MonkeyPatc
         raise RuntimeError("boom")
 
     monkeypatch.setattr(assetcheck.engine, "check_paths", explode)
-    from assetcheck.cli import main
 
-    with pytest.raises(SystemExit) as exit_info:
-        main(["check", str(SAMPLES / GOOD[0])])
-    assert exit_info.value.code == 3
+    assert main(["check", str(SAMPLES / GOOD[0])]) == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["check", str(SAMPLES / "artifacts/good/issuehelper-1.2.0.jar")], 0),
+        (["check", str(SAMPLES / "artifacts/bad/crc-damage.jar")], 1),
+        (["check", "--select", "NOPE", str(SAMPLES)], 2),
+        (["check", "/no/such/file.jar"], 2),
+        (["--version"], 0),
+        (["rules", "ZIP003"], 0),
+        (["frobnicate"], 2),
+    ],
+)
+def test_main_returns_the_exit_code(argv: list[str], code: int) -> None:
+    """main(argv) -> int, as pre-commit-hooks' entry points: callable from tests and tools."""
+    assert main(argv) == code
 
 
 def test_console_script_runs() -> None:

@@ -66,6 +66,8 @@ def test_every_field_in_order() -> None:
                         "entry": "dep.jar!/META-INF/MANIFEST.MF",
                         "line": 7,
                         "hint": "fix it",
+                        "integrity": False,
+                        "suppressed": None,
                     },
                     {
                         "code": "ZIP020",
@@ -74,6 +76,8 @@ def test_every_field_in_order() -> None:
                         "entry": "a.txt",
                         "line": None,
                         "hint": None,
+                        "integrity": False,
+                        "suppressed": None,
                     },
                     {
                         "code": "XML001",
@@ -82,6 +86,8 @@ def test_every_field_in_order() -> None:
                         "entry": None,
                         "line": None,
                         "hint": None,
+                        "integrity": False,
+                        "suppressed": None,
                     },
                 ],
             },
@@ -99,6 +105,8 @@ def test_every_field_in_order() -> None:
                         "entry": None,
                         "line": None,
                         "hint": "resize",
+                        "integrity": False,
+                        "suppressed": None,
                     },
                     {
                         "code": "IMG011",
@@ -107,6 +115,8 @@ def test_every_field_in_order() -> None:
                         "entry": None,
                         "line": 1,
                         "hint": None,
+                        "integrity": False,
+                        "suppressed": None,
                     },
                     {
                         "code": "IMG012",
@@ -115,6 +125,8 @@ def test_every_field_in_order() -> None:
                         "entry": None,
                         "line": None,
                         "hint": None,
+                        "integrity": False,
+                        "suppressed": None,
                     },
                 ],
             },
@@ -127,15 +139,15 @@ def test_every_field_in_order() -> None:
                 "findings": [],
             },
         ],
-        "summary": {"files": 3, "errors": 3, "warnings": 2, "infos": 1},
+        "summary": {"files": 3, "errors": 3, "warnings": 2, "infos": 1, "suppressed": 0},
     }
     assert JSON_SCHEMA_VERSION == 1
 
 
 def test_summary_counts_are_not_swapped() -> None:
     summary = json.loads(render_json(sample_report()))["summary"]
-    assert summary == {"files": 3, "errors": 3, "warnings": 2, "infos": 1}
-    assert list(summary) == ["files", "errors", "warnings", "infos"]
+    assert summary == {"files": 3, "errors": 3, "warnings": 2, "infos": 1, "suppressed": 0}
+    assert list(summary) == ["files", "errors", "warnings", "infos", "suppressed"]
 
 
 def test_key_order_is_the_documented_one() -> None:
@@ -156,6 +168,8 @@ def test_key_order_is_the_documented_one() -> None:
         "entry",
         "line",
         "hint",
+        "integrity",
+        "suppressed",
     ]
 
 
@@ -184,7 +198,9 @@ def test_exact_text_indented_utf8_and_one_final_newline() -> None:
         '          "message": "ünreadable",\n'
         '          "entry": null,\n'
         '          "line": null,\n'
-        '          "hint": null\n'
+        '          "hint": null,\n'
+        '          "integrity": false,\n'
+        '          "suppressed": null\n'
         "        }\n"
         "      ]\n"
         "    }\n"
@@ -193,7 +209,8 @@ def test_exact_text_indented_utf8_and_one_final_newline() -> None:
         '    "files": 1,\n'
         '    "errors": 0,\n'
         '    "warnings": 1,\n'
-        '    "infos": 0\n'
+        '    "infos": 0,\n'
+        '    "suppressed": 0\n'
         "  }\n"
         "}\n"
     )
@@ -204,7 +221,7 @@ def test_an_empty_report() -> None:
         "schema": 1,
         "tool": {"name": "assetcheck", "version": __version__},
         "files": [],
-        "summary": {"files": 0, "errors": 0, "warnings": 0, "infos": 0},
+        "summary": {"files": 0, "errors": 0, "warnings": 0, "infos": 0, "suppressed": 0},
     }
 
 

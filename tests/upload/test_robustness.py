@@ -156,8 +156,7 @@ def test_the_deadline_option_reaches_the_client(
 
     marketplace.fail_next(Fault.drip(1.0))
     started = time.monotonic()
-    with pytest.raises(SystemExit) as caught:
-        main(["assets", "links", "--base-url", marketplace.base_url, "--deadline", "2"])
-    assert caught.value.code == 4
+    code = main(["assets", "links", "--base-url", marketplace.base_url, "--deadline", "2"])
+    assert code == 4
     assert time.monotonic() - started < 3.5
     assert "within its deadline of 2 s" in capsys.readouterr().err
