@@ -48,7 +48,7 @@ from assetcheck.views import (
 @functools.cache
 def rule_data(name: str) -> dict[str, Any]:
     """A TOML file of ``rules/data/`` (data Atlassian may change), parsed once."""
-    text = resources.files("rules").joinpath("data", name).read_text(encoding="utf-8")
+    text = resources.files("assetcheck.rules").joinpath("data", name).read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 

@@ -47,7 +47,7 @@ def _codes(value: str | None) -> tuple[str, ...]:
 @functools.cache
 def catalogue() -> RuleSet:
     """The rule set assetcheck ships: built here, once, and handed to the engine."""
-    import rules
+    from assetcheck import rules
     from assetcheck.registry import RuleSet
 
     return RuleSet.from_modules(rules.MODULES)

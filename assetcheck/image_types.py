@@ -158,7 +158,9 @@ def _build(name: str, raw: Mapping[str, Any], upload_types: tuple[str, ...]) -> 
 
 @functools.cache
 def _base_document() -> dict[str, Any]:
-    text = resources.files("rules").joinpath("image_types.toml").read_text(encoding="utf-8")
+    text = (
+        resources.files("assetcheck.rules").joinpath("image_types.toml").read_text(encoding="utf-8")
+    )
     return tomllib.loads(text)
 
 

@@ -4,6 +4,15 @@ The command line builds the engine's rule set from ``MODULES``; nothing below it
 package.
 """
 
-from rules import container, descriptor, files, images, manifest, marketing, obr, xml
+from assetcheck.rules import (
+    container,
+    descriptor,
+    files,
+    images,
+    manifest,
+    marketing,
+    obr,
+    xml,
+)
 
 MODULES = (container, descriptor, files, images, manifest, marketing, obr, xml)

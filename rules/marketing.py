@@ -23,7 +23,7 @@ from assetcheck.api import (
     rule,
     rule_data,
 )
-from rules.descriptor import (
+from assetcheck.rules.descriptor import (
     MAX_FINDINGS,
     Suggestions,
     clip,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-import rules
-from assetcheck import engine
+from assetcheck import engine, rules
 from assetcheck.registry import RuleSet
 from assetcheck.report.model import Report
 from assetcheck.settings import Settings

@@ -4,9 +4,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assetcheck.rules import descriptor as rules
 from assetcheck.settings import DEFAULT_LIMITS
 from assetcheck.views import DescriptorView
-from rules import descriptor as rules
 from tests.builders import (
     IMAGE_PARAMS,
     KEY,

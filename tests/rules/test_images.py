@@ -14,9 +14,9 @@ from PIL import Image
 
 from assetcheck.image_types import default_image_types
 from assetcheck.report.model import FileReport
+from assetcheck.rules.images import _bytes, _formats
 from assetcheck.settings import DEFAULT_LIMITS, Settings
 from assetcheck.views import ImageView
-from rules.images import _bytes, _formats
 from tests.builders import (
     descriptor,
     flat_image,

@@ -4,9 +4,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assetcheck.rules import marketing as rules
 from assetcheck.settings import DEFAULT_LIMITS
 from assetcheck.views import MarketingView
-from rules import marketing as rules
 from tests.builders import (
     make_jar,
     marketing,

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules.obr import resolve_uri
+from assetcheck.rules.obr import resolve_uri
 from tests.builders import (
     KEY,
     VERSION,
