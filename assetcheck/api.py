@@ -25,10 +25,8 @@ from assetcheck.osgi import (
     parse_import_package,
     parse_version,
 )
-from assetcheck.readers.kinds import ManifestKind, XmlKind, ZipKind
+from assetcheck.readers.kinds import ManifestKind, ReadIssue, XmlKind, ZipKind
 from assetcheck.readers.manifest import Header, Manifest
-from assetcheck.readers.xml import XmlIssue
-from assetcheck.readers.zipreader import ZipIssue
 from assetcheck.registry import rule
 from assetcheck.versions import compare as compare_versions
 from assetcheck.versions import maven_to_osgi
@@ -80,11 +78,10 @@ __all__ = [
     "ObrView",
     "ParsedHeader",
     "Problem",
+    "ReadIssue",
     "Severity",
     "Version",
-    "XmlIssue",
     "XmlKind",
-    "ZipIssue",
     "ZipKind",
     "compare_versions",
     "excerpt",

@@ -11,7 +11,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from assetcheck.findings import Finding
 from assetcheck.image_types import ImageType
@@ -28,6 +28,7 @@ from assetcheck.views import (
     DescriptorView,
     FileProblem,
     ImageView,
+    Located,
     ManifestView,
     MarketingView,
     ObrView,
@@ -52,9 +53,8 @@ class Checker:
         self._counts: dict[str, int] = {}
         self._severity: dict[str, Finding] = {}
 
-    def run(self, view: Any) -> None:
-        chain: str = getattr(view, "chain", "")
-        own_entry: str | None = getattr(view, "entry", None)
+    def run(self, view: Located) -> None:
+        chain, own_entry = view.chain, view.entry
         for rule in self.rules.for_subject(type(view)):
             try:
                 for problem in rule.check(view):
@@ -285,7 +285,7 @@ def _check_entry_image(
     *,
     expects_type: bool = True,
 ) -> ImageView:
-    chain = getattr(container, "chain", "")
+    chain = container.chain
     view = ImageView(
         name=ref,
         size=size,

@@ -19,11 +19,11 @@ from typing import Any, BinaryIO, Protocol
 from assetcheck.image_types import ImageType
 from assetcheck.names import DESCRIPTOR, IMAGE_SUFFIXES, MANIFEST, MARKETING, OBR_XML
 from assetcheck.readers.image import ImageFacts, probe_image
-from assetcheck.readers.kinds import XmlKind, ZipKind
+from assetcheck.readers.kinds import ReadIssue, XmlKind, ZipKind
 from assetcheck.readers.manifest import Manifest, read_manifest
 from assetcheck.readers.sniff import Sniffed, sniff
-from assetcheck.readers.xml import XmlDoc, XmlIssue, load_xml
-from assetcheck.readers.zipreader import Budget, ZipArchive, ZipEntry, ZipIssue
+from assetcheck.readers.xml import XmlDoc, load_xml
+from assetcheck.readers.zipreader import Budget, ZipArchive, ZipEntry
 from assetcheck.settings import Limits
 
 # What libmagic says of zips, and of bytes it does not recognise.
@@ -37,7 +37,18 @@ UNKNOWN_OR_ZIP_MIMES = {
 SKIPPED_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".idea"}
 
 
-class Container(Protocol):
+class Located(Protocol):
+    """Where a view is: ``chain`` is the path of nested archives it is in (``a.jar!/`` inside
+    a bundled jar, "" at the top), ``entry`` its entry there (None for the file itself)."""
+
+    @property
+    def chain(self) -> str: ...
+
+    @property
+    def entry(self) -> str | None: ...
+
+
+class Container(Located, Protocol):
     """Where a descriptor's relative paths resolve: a jar's entries or a source folder."""
 
     def has(self, path: str) -> bool: ...
@@ -47,6 +58,8 @@ class Container(Protocol):
     def read_image(self, path: str) -> bytes | None: ...
 
     def size_of(self, path: str) -> int | None: ...
+
+    def entry_problem(self, path: str) -> ReadIssue | None: ...
 
 
 def normalise_ref(path: str) -> str:
@@ -127,7 +140,7 @@ class ArchiveView:
         return self.archive.entries
 
     @property
-    def issues(self) -> list[ZipIssue]:
+    def issues(self) -> list[ReadIssue]:
         """Problems met reading the archive's structure (directory, layout, limits)."""
         return self.archive.issues
 
@@ -166,11 +179,11 @@ class ArchiveView:
         entry = self.by_name.get(path)
         return None if entry is None or entry.is_dir else entry.file_size
 
-    def entry_problem(self, path: str) -> ZipIssue | None:
+    def entry_problem(self, path: str) -> ReadIssue | None:
         entry = self.by_name.get(path)
         return None if entry is None else self.archive.entry_issue(entry)
 
-    def read_issues(self) -> list[ZipIssue]:
+    def read_issues(self) -> list[ReadIssue]:
         """Inflate and verify every entry once; the problems met (CRC, corrupt data, limits).
 
         An entry already read whole (a document, an image, a bundled archive opened by
@@ -316,6 +329,10 @@ class SourceTreeView:
     def has(self, path: str) -> bool:
         return self._path(path) is not None
 
+    def entry_problem(self, path: str) -> ReadIssue | None:
+        """Files on disk have no zip-level problems (an unreadable one is FILE001's)."""
+        return None
+
     def read(self, path: str) -> bytes | None:
         try:
             return self._read(path, self.limits.max_document_bytes)
@@ -428,7 +445,7 @@ class DocumentView:
         self.container = container
         self.entry = entry
         self.limits = limits
-        self.chain: str = getattr(container, "chain", "")
+        self.chain: str = container.chain
 
     @property
     def present(self) -> bool:
@@ -443,10 +460,10 @@ class DocumentView:
             size = self.container.size_of(self.entry) or 0
             if size > self.limits.max_document_bytes:
                 detail = f"{size:,} bytes; the limit is {self.limits.max_document_bytes:,}"
-                return XmlDoc(None, (XmlIssue(XmlKind.TOO_LARGE, None, detail),))
-            problem = getattr(self.container, "entry_problem", lambda _: None)(self.entry)
+                return XmlDoc(None, (ReadIssue(XmlKind.TOO_LARGE, detail),))
+            problem = self.container.entry_problem(self.entry)
             detail = f"could not be read: {problem.detail}" if problem else "could not be read"
-            return XmlDoc(None, (XmlIssue(XmlKind.UNREADABLE, None, detail),))
+            return XmlDoc(None, (ReadIssue(XmlKind.UNREADABLE, detail),))
         return load_xml(data, self.limits.max_document_bytes)
 
     @property
@@ -454,7 +471,7 @@ class DocumentView:
         return None if self.doc is None else self.doc.root
 
     @property
-    def issues(self) -> tuple[XmlIssue, ...]:
+    def issues(self) -> tuple[ReadIssue, ...]:
         return () if self.doc is None else self.doc.issues
 
 

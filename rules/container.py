@@ -9,18 +9,18 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-from assetcheck.api import ERROR, MANIFEST, WARNING, ArchiveView, Problem, ZipIssue, ZipKind, rule
+from assetcheck.api import ERROR, MANIFEST, WARNING, ArchiveView, Problem, ReadIssue, ZipKind, rule
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 SHOWN = 10  # how many examples a summary finding names
 
 
-def _issues(archive: ArchiveView, *kinds: ZipKind) -> Iterator[ZipIssue]:
+def _issues(archive: ArchiveView, *kinds: ZipKind) -> Iterator[ReadIssue]:
     return (issue for issue in archive.issues if issue.kind in kinds)
 
 
-def _read_issues(archive: ArchiveView, *kinds: ZipKind) -> Iterator[ZipIssue]:
+def _read_issues(archive: ArchiveView, *kinds: ZipKind) -> Iterator[ReadIssue]:
     if not archive.readable:
         return iter(())
     return (issue for issue in archive.read_issues() if issue.kind in kinds)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assetcheck.api import ERROR, WARNING, DocumentView, Problem, XmlIssue, XmlKind, rule
+from assetcheck.api import ERROR, WARNING, DocumentView, Problem, ReadIssue, XmlKind, rule
 
 
-def _issues(view: DocumentView, *kinds: XmlKind) -> Iterator[XmlIssue]:
+def _issues(view: DocumentView, *kinds: XmlKind) -> Iterator[ReadIssue]:
     return (issue for issue in view.issues if issue.kind in kinds)
 
 

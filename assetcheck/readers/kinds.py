@@ -1,11 +1,14 @@
-"""The kinds of problem the readers meet: the words readers and rules share.
+"""What the readers meet, in the words readers and rules share: a ReadIssue of a kind.
 
-A reader never decides what a problem means; it names it with one of these kinds, and exactly
+A reader never decides what an issue means; it names it with one of these kinds, and exactly
 one rule reports each kind (a test holds that). StrEnum members compare equal to their text.
+The words of the project: a reader meets an *issue*, a rule yields a *problem*, the engine
+reports a *finding*.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -66,3 +69,14 @@ class ManifestKind(StrEnum):
 
 
 ReaderKind = ZipKind | XmlKind | ManifestKind
+
+
+@dataclass(frozen=True, slots=True)
+class ReadIssue:
+    """What a reader met: its kind, what it says, and where (an archive entry, a line)."""
+
+    kind: ReaderKind
+    detail: str
+    entry: str | None = None
+    line: int | None = None
+    length: int | None = None  # a too-long manifest line's length in bytes

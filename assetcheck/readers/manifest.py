@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from assetcheck.readers.kinds import ManifestKind
+from assetcheck.readers.kinds import ManifestKind, ReadIssue
 
 MAX_LINE_BYTES = 72
 JAVA_MAX_LINE_BYTES = 512  # java.util.jar.Manifest's line buffer: longer lines abort the read
@@ -35,18 +35,10 @@ class Header:
 
 
 @dataclass(frozen=True, slots=True)
-class ManifestIssue:
-    kind: ManifestKind
-    line: int | None
-    detail: str
-    length: int | None = None  # the line's length in bytes, for the line-too-long kinds
-
-
-@dataclass(frozen=True, slots=True)
 class Manifest:
     main: tuple[Header, ...] = ()
     sections: tuple[tuple[Header, ...], ...] = ()
-    issues: tuple[ManifestIssue, ...] = field(default=())
+    issues: tuple[ReadIssue, ...] = field(default=())
     # Issues of each kind beyond the first MAX_ISSUES: counted, not kept.
     more_issues: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     _index: dict[str, list[Header]] = field(default_factory=dict, compare=False, repr=False)
@@ -72,7 +64,7 @@ class _Issues:
     """The first MAX_ISSUES issues of each kind, in order, and a count of the rest."""
 
     def __init__(self) -> None:
-        self.kept: list[ManifestIssue] = []
+        self.kept: list[ReadIssue] = []
         self.counts: dict[str, int] = {}
 
     def add(
@@ -81,7 +73,7 @@ class _Issues:
         count = self.counts.get(kind, 0)
         self.counts[kind] = count + 1
         if count < MAX_ISSUES:
-            self.kept.append(ManifestIssue(kind, line, detail, length))
+            self.kept.append(ReadIssue(kind, detail, line=line, length=length))
 
     def wants(self, kind: ManifestKind) -> bool:
         """Whether an issue of this kind would be kept (so its detail is worth building)."""

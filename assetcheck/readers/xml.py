@@ -13,22 +13,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assetcheck.readers.kinds import XmlKind
+from assetcheck.readers.kinds import ReadIssue, XmlKind
 
 SHOWN = 5  # entity names an issue names before it counts the rest
 
 
 @dataclass(frozen=True, slots=True)
-class XmlIssue:
-    kind: XmlKind
-    line: int | None
-    detail: str
-
-
-@dataclass(frozen=True, slots=True)
 class XmlDoc:
     root: Any | None  # lxml.etree._Element; Any keeps lxml's stubs out of the public types
-    issues: tuple[XmlIssue, ...] = field(default=())
+    issues: tuple[ReadIssue, ...] = field(default=())
 
 
 def _parser(*, recover: bool) -> Any:
@@ -51,15 +44,11 @@ def _parser(*, recover: bool) -> Any:
 def load_xml(data: bytes, max_bytes: int) -> XmlDoc:
     """Parse ``data`` into a tree, or say why not. Never raises on bad input."""
     if not data.strip():
-        return XmlDoc(None, (XmlIssue(XmlKind.EMPTY, None, "the file is empty"),))
+        return XmlDoc(None, (ReadIssue(XmlKind.EMPTY, "the file is empty"),))
     if len(data) > max_bytes:
         return XmlDoc(
             None,
-            (
-                XmlIssue(
-                    XmlKind.TOO_LARGE, None, f"{len(data):,} bytes; the limit is {max_bytes:,}"
-                ),
-            ),
+            (ReadIssue(XmlKind.TOO_LARGE, f"{len(data):,} bytes; the limit is {max_bytes:,}"),),
         )
     from lxml import etree
 
@@ -72,18 +61,18 @@ def load_xml(data: bytes, max_bytes: int) -> XmlDoc:
         if entities is not None:
             return XmlDoc(None, (entities,))
         position = error.position[0] if error.position else None
-        return XmlDoc(None, (XmlIssue(XmlKind.MALFORMED, position, _syntax_message(error)),))
+        return XmlDoc(None, (ReadIssue(XmlKind.MALFORMED, _syntax_message(error), line=position),))
     except (ValueError, etree.LxmlError) as error:
-        return XmlDoc(None, (XmlIssue(XmlKind.MALFORMED, None, str(error)),))
+        return XmlDoc(None, (ReadIssue(XmlKind.MALFORMED, str(error)),))
     if root is None:  # pragma: no cover - lxml raises rather than return nothing
-        return XmlDoc(None, (XmlIssue(XmlKind.MALFORMED, None, "no root element"),))
+        return XmlDoc(None, (ReadIssue(XmlKind.MALFORMED, "no root element"),))
     entities = _entities_issue(data, root)
     if entities is not None:
         return XmlDoc(None, (entities,))
     docinfo = root.getroottree().docinfo
     if docinfo.system_url is not None or docinfo.public_id is not None:
         line = _doctype_line(data, docinfo.encoding)
-        issue = XmlIssue(XmlKind.EXTERNAL_DTD, line, "the DOCTYPE refers to an external DTD")
+        issue = ReadIssue(XmlKind.EXTERNAL_DTD, "the DOCTYPE refers to an external DTD", line=line)
         return XmlDoc(root, (issue,))
     return XmlDoc(root, ())
 
@@ -97,7 +86,7 @@ def _recovered(data: bytes) -> Any | None:
         return None
 
 
-def _entities_issue(data: bytes, root: Any | None) -> XmlIssue | None:
+def _entities_issue(data: bytes, root: Any | None) -> ReadIssue | None:
     """The entities issue when the parsed document's internal subset declares any entity."""
     if root is None:
         return None
@@ -111,7 +100,7 @@ def _entities_issue(data: bytes, root: Any | None) -> XmlIssue | None:
     shown = ", ".join(repr(_clip(name)) for name in names[:SHOWN])
     more = f" and {len(names) - SHOWN:,} more" if len(names) > SHOWN else ""
     detail = f"the DOCTYPE declares {_plural(len(names), 'entity', 'entities')}: {shown}{more}"
-    return XmlIssue(XmlKind.ENTITIES, _doctype_line(data, docinfo.encoding), detail)
+    return ReadIssue(XmlKind.ENTITIES, detail, line=_doctype_line(data, docinfo.encoding))
 
 
 def _plural(count: int, one: str, many: str) -> str:

@@ -2,7 +2,7 @@
 
 It reads the central directory first, addresses entries through it, and inflates only what is
 asked for, streaming, stopping at every limit. It never raises on bad input: every problem it
-meets becomes a ``ZipIssue`` (a reader-level fact; the container rules decide what it means).
+meets becomes a ``ReadIssue`` (a reader-level fact; the container rules decide what it means).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from assetcheck.readers.kinds import ZipKind
+from assetcheck.readers.kinds import ReadIssue, ZipKind
 from assetcheck.settings import Limits
 
 EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
@@ -69,15 +69,6 @@ class ZipEntry:
         return self.create_system == UNIX and mode & S_IFMT == S_IFLNK
 
 
-@dataclass(frozen=True, slots=True)
-class ZipIssue:
-    """A problem met while reading. ``kind`` is a stable key the container rules match on."""
-
-    kind: ZipKind
-    entry: str | None
-    detail: str
-
-
 @dataclass(slots=True)
 class Budget:
     """Bytes that may still be inflated and entries that may still be read, shared by a file
@@ -131,7 +122,7 @@ class Budget:
 
 
 class EntryError(Exception):
-    """Internal: stops streaming one entry; always turned into a ZipIssue."""
+    """Internal: stops streaming one entry; always turned into a ReadIssue."""
 
     def __init__(self, kind: ZipKind, detail: str) -> None:
         super().__init__(detail)
@@ -148,11 +139,11 @@ class ZipArchive:
     limits: Limits
     budget: Budget
     entries: list[ZipEntry] = field(default_factory=list)
-    issues: list[ZipIssue] = field(default_factory=list)
+    issues: list[ReadIssue] = field(default_factory=list)
     prepended: int = 0
     readable: bool = False
     cd_start: int = 0
-    _failed: dict[int, ZipIssue] = field(default_factory=dict)
+    _failed: dict[int, ReadIssue] = field(default_factory=dict)
     # Entries inflated to their end (or to their first problem): verified, never again.
     streamed: set[int] = field(default_factory=set)
     # Where each entry's data starts, from its local header (read once, when opening).
@@ -168,11 +159,11 @@ class ZipArchive:
         try:
             archive._read_directory()
         except EntryError as error:
-            archive.issues.append(ZipIssue(error.kind, None, error.detail))
+            archive.issues.append(ReadIssue(error.kind, error.detail))
         return archive
 
     def _issue(self, kind: ZipKind, entry: str | None, detail: str) -> None:
-        self.issues.append(ZipIssue(kind, entry, detail))
+        self.issues.append(ReadIssue(kind, detail, entry=entry))
 
     def _read_at(self, offset: int, size: int) -> bytes:
         self.fileobj.seek(offset)
@@ -450,7 +441,7 @@ class ZipArchive:
         try:
             data_start, end = self._read_local(entry)
         except EntryError as error:
-            self._failed[entry.index] = ZipIssue(error.kind, entry.name, error.detail)
+            self._failed[entry.index] = ReadIssue(error.kind, error.detail, entry=entry.name)
             return end
         self._data_starts[entry.index] = data_start
         return end
@@ -545,11 +536,11 @@ class ZipArchive:
 
     # ---- reading entries -------------------------------------------------------------------
 
-    def entry_issue(self, entry: ZipEntry) -> ZipIssue | None:
+    def entry_issue(self, entry: ZipEntry) -> ReadIssue | None:
         """The problem met when this entry was read, if it was read and failed."""
         return self._failed.get(entry.index)
 
-    def read_issues(self) -> list[ZipIssue]:
+    def read_issues(self) -> list[ReadIssue]:
         return list(self._failed.values())
 
     def iter_entry(self, entry: ZipEntry) -> Iterator[bytes]:
@@ -562,7 +553,7 @@ class ZipArchive:
         try:
             yield from self._stream(entry)
         except EntryError as error:
-            self._failed[entry.index] = ZipIssue(error.kind, entry.name, error.detail)
+            self._failed[entry.index] = ReadIssue(error.kind, error.detail, entry=entry.name)
         self.streamed.add(entry.index)
 
     def read(self, entry: ZipEntry, max_bytes: int) -> bytes | None:

@@ -77,3 +77,29 @@ def run_case(case: Case, tmp_path: Path) -> FileReport:
         same_family = {c for c in codes(result) if c.rstrip("0123456789") == family}
         assert same_family == {case.code}, f"unexpected findings: {result.findings}"
     return result
+
+
+class Folder:
+    """A container of named files (the views' Container), for running one rule on a text."""
+
+    chain = ""
+    entry = None
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    def has(self, path: str) -> bool:
+        return path in self.files
+
+    def read(self, path: str) -> bytes | None:
+        return self.files.get(path)
+
+    def read_image(self, path: str) -> bytes | None:
+        return self.files.get(path)
+
+    def size_of(self, path: str) -> int | None:
+        data = self.files.get(path)
+        return None if data is None else len(data)
+
+    def entry_problem(self, path: str) -> None:
+        return None

@@ -19,7 +19,7 @@ from tests.builders import (
     write_tree,
 )
 from tests.catalogue import RULES
-from tests.rules.support import Case, check_one, family_codes, file_case, run_case
+from tests.rules.support import Case, Folder, check_one, family_codes, file_case, run_case
 
 DESCRIPTOR = "atlassian-plugin.xml"
 FAMILIES = ("XML", "DSC", "MKT")
@@ -245,19 +245,6 @@ def test_runtime_variables_in_modules_are_not_placeholders(tmp_path: Path) -> No
 
 
 # ---- key, name, url -----------------------------------------------------------------------
-
-
-class Folder:
-    """A container of named files, for running one rule on a descriptor text."""
-
-    def __init__(self, files: dict[str, bytes]) -> None:
-        self.files = files
-
-    def has(self, path: str) -> bool:
-        return path in self.files
-
-    def read(self, path: str) -> bytes | None:
-        return self.files.get(path)
 
 
 def run_rule(check, text: str, *, in_source: bool = False, files: tuple[str, ...] = ()):

@@ -14,7 +14,7 @@ from tests.builders import (
     write_tree,
 )
 from tests.catalogue import RULES
-from tests.rules.support import Case, check_one, family_codes, file_case, run_case
+from tests.rules.support import Case, Folder, check_one, family_codes, file_case, run_case
 
 MARKETING = "atlassian-plugin-marketing.xml"
 FAMILIES = ("XML", "DSC", "MKT")
@@ -105,19 +105,6 @@ def test_source_tree(tmp_path: Path) -> None:
 
 
 # ---- one rule at a time -------------------------------------------------------------------
-
-
-class Folder:
-    """A container of named files, for running one rule on a marketing descriptor text."""
-
-    def __init__(self, files: dict[str, bytes]) -> None:
-        self.files = files
-
-    def has(self, path: str) -> bool:
-        return path in self.files
-
-    def read(self, path: str) -> bytes | None:
-        return self.files.get(path)
 
 
 def run_rule(check, text: str, files: tuple[str, ...] = (), *, in_source: bool = False):
