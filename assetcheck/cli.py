@@ -19,6 +19,7 @@ import click
 from assetcheck import __version__
 from assetcheck.findings import Severity
 from assetcheck.paths import display
+from assetcheck.report import FORMATS
 from assetcheck.settings import DEFAULT_CLIENT, DEFAULT_FAIL_ON
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def check_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["text", "json"]),
+            type=click.Choice(FORMATS),
             default="text",
             show_default=True,
             help="Report format.",
@@ -314,10 +315,10 @@ def upload(
         read_ledger,
         render_outcomes,
         run_uploads,
-        upload_plan,
     )
     from assetcheck.report.json_report import report_to_dict
     from assetcheck.report.text import render_text
+    from assetcheck.upload import plan_uploads
 
     report, settings = _run_checks(paths, fail_on, select, ignore, image_type, output)
     _exit_on_internal_errors(report)
@@ -332,7 +333,7 @@ def upload(
             fg="red",
             bold=True,
         )
-    items, held = upload_plan(report, settings, gate=not no_check)
+    items, held = plan_uploads(report, settings, gate=not no_check)
     # Files were found but none is an upload (e.g. a source tree without listing images):
     # no credentials are asked for, the report is shown, and the run does not pass.
     nothing = not items and not held

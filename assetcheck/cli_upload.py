@@ -36,8 +36,7 @@ from assetcheck.ledger import (
     LedgerRecord,
     resolve_ledger_path,
 )
-from assetcheck.report.model import Report
-from assetcheck.settings import DEFAULT_CLIENT, Settings
+from assetcheck.settings import DEFAULT_CLIENT
 from assetcheck.upload import UploadItem, UploadOutcome, upload_items
 
 # Beyond the deadline, for the holder to record its answer after the last byte came back.
@@ -113,70 +112,6 @@ def read_ledger(option: Path | None) -> Iterator[Ledger | None]:
         fail(str(error))
     with ledger:
         yield ledger
-
-
-# ---- what to upload ------------------------------------------------------------------------
-
-
-def upload_plan(
-    report: Report, settings: Settings, gate: bool
-) -> tuple[list[UploadItem], list[str]]:
-    """The items to upload, and why other files are held back."""
-    items: list[UploadItem] = []
-    held: list[str] = []
-    for file in report.files:
-        path = Path(file.path)
-        # Not even --no-check uploads what could not be read or trusted.
-        untrusted = file.untrusted()
-        if None in untrusted or (file.kind != "source" and untrusted):
-            held.append(f"{path}: could not be read whole or trusted (see its findings)")
-            continue
-        if file.kind == "source":
-            for ref, asset in file.assets.items():
-                if not any(settings.image_types[t].upload_type for t in asset.image_types):
-                    continue  # not a listing image: unreferenced, or an in-jar descriptor image
-                if ref in untrusted:
-                    held.append(f"{path / ref}: could not be read whole or trusted")
-                    continue
-                if gate and not file.passes(settings.fail_on, entry=ref):
-                    held.append(f"{path / ref}: has findings at or above {settings.fail_on.label}")
-                    continue
-                # An image referenced as several types goes up once per API value it has
-                # (the descriptor's in-jar images have none and stay in the jar).
-                upload_values = dict.fromkeys(
-                    value
-                    for name in asset.image_types
-                    if (value := settings.image_types[name].upload_type) is not None
-                )
-                items.extend(
-                    UploadItem(path / ref, "image", value, asset.sha256, asset.size)
-                    for value in upload_values
-                )
-            continue
-        if gate and not file.passes(settings.fail_on):
-            held.append(f"{path}: has findings at or above {settings.fail_on.label}")
-            continue
-        if file.sha256 is None or file.size is None:
-            held.append(f"{path}: could not be read whole")
-            continue
-        if file.kind == "artifact":
-            items.append(
-                UploadItem(
-                    path, "artifact", None, file.sha256, file.size, file.app_key, file.app_version
-                )
-            )
-        else:
-            image_type = settings.image_types.get(file.image_type or "")
-            if image_type is None or not image_type.upload_type:
-                reason = (
-                    f"its type {image_type.name} lives in the jar and is never uploaded"
-                    if image_type is not None
-                    else "it has no image type to upload it as: give one with --image-type"
-                )
-                held.append(f"{path}: {reason} (`assetcheck image-types` lists the types)")
-                continue
-            items.append(UploadItem(path, "image", image_type.upload_type, file.sha256, file.size))
-    return items, held
 
 
 @contextlib.contextmanager

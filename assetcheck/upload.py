@@ -18,7 +18,11 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from assetcheck.report.model import Report
+    from assetcheck.settings import Settings
 
 from assetcheck.client import (
     AssetRecord,
@@ -313,3 +317,69 @@ def _ledger_record(
         attempts=attempts,
         unused_asset_possible=unused_asset_possible,
     )
+
+
+def plan_uploads(
+    report: Report, settings: Settings, gate: bool
+) -> tuple[list[UploadItem], list[str]]:
+    """The items to upload, and why other files are held back.
+
+    A file goes up only when it was read whole and trusted (even with ``gate`` off, which is
+    --no-check), has no finding at or above ``fail_on`` (when gated), and its kind has an
+    upload value; each carries the sha256 the checks read, which the client enforces.
+    """
+    items: list[UploadItem] = []
+    held: list[str] = []
+    for file in report.files:
+        path = Path(file.path)
+        # Not even --no-check uploads what could not be read or trusted.
+        untrusted = file.untrusted()
+        if None in untrusted or (file.kind != "source" and untrusted):
+            held.append(f"{path}: could not be read whole or trusted (see its findings)")
+            continue
+        if file.kind == "source":
+            for ref, asset in file.assets.items():
+                if not any(settings.image_types[t].upload_type for t in asset.image_types):
+                    continue  # not a listing image: unreferenced, or an in-jar descriptor image
+                if ref in untrusted:
+                    held.append(f"{path / ref}: could not be read whole or trusted")
+                    continue
+                if gate and not file.passes(settings.fail_on, entry=ref):
+                    held.append(f"{path / ref}: has findings at or above {settings.fail_on.label}")
+                    continue
+                # An image referenced as several types goes up once per API value it has
+                # (the descriptor's in-jar images have none and stay in the jar).
+                upload_values = dict.fromkeys(
+                    value
+                    for name in asset.image_types
+                    if (value := settings.image_types[name].upload_type) is not None
+                )
+                items.extend(
+                    UploadItem(path / ref, "image", value, asset.sha256, asset.size)
+                    for value in upload_values
+                )
+            continue
+        if gate and not file.passes(settings.fail_on):
+            held.append(f"{path}: has findings at or above {settings.fail_on.label}")
+            continue
+        if file.sha256 is None or file.size is None:
+            held.append(f"{path}: could not be read whole")
+            continue
+        if file.kind == "artifact":
+            items.append(
+                UploadItem(
+                    path, "artifact", None, file.sha256, file.size, file.app_key, file.app_version
+                )
+            )
+        else:
+            image_type = settings.image_types.get(file.image_type or "")
+            if image_type is None or not image_type.upload_type:
+                reason = (
+                    f"its type {image_type.name} lives in the jar and is never uploaded"
+                    if image_type is not None
+                    else "it has no image type to upload it as: give one with --image-type"
+                )
+                held.append(f"{path}: {reason} (`assetcheck image-types` lists the types)")
+                continue
+            items.append(UploadItem(path, "image", image_type.upload_type, file.sha256, file.size))
+    return items, held

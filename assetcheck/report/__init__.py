@@ -11,6 +11,8 @@ from assetcheck.report.text import render_text
 Renderer = Callable[..., str]
 
 RENDERERS: dict[str, Renderer] = {"text": render_text, "json": render_json}
+# Every report format, listed once: the CLI offers exactly these.
+FORMATS = tuple(RENDERERS)
 
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from assetcheck import cli_upload
+from assetcheck import upload as upload_module
 from assetcheck.cli import cli
 from assetcheck.engine import source_images
 from assetcheck.ledger import Claim, ClaimHolder, ClaimKey, Ledger
@@ -392,14 +393,14 @@ def test_a_source_image_replaced_after_its_check_is_not_uploaded(
 ) -> None:
     tree = write_tree(tmp_path / "src/main/resources", source_files())
     logo = tree / "images/logo.png"
-    real_plan = cli_upload.upload_plan
+    real_plan = upload_module.plan_uploads
 
     def plan_then_replace(*args, **kwargs):  # type: ignore[no-untyped-def]
         planned = real_plan(*args, **kwargs)
         logo.write_bytes(make_image(144, 144, mode="L"))  # swapped between check and send
         return planned
 
-    monkeypatch.setattr(cli_upload, "upload_plan", plan_then_replace)
+    monkeypatch.setattr(upload_module, "plan_uploads", plan_then_replace)
     result = invoke(server, ledger, "upload", str(tree))
     assert result.exit_code == 4, result.output
     assert "changed after it was checked" in result.output
@@ -413,7 +414,7 @@ def test_an_artifact_rewritten_after_its_check_is_never_stored(
 ) -> None:
     jar = tmp_path / "app.jar"
     jar.write_bytes(GOOD_JAR.read_bytes())
-    real_plan = cli_upload.upload_plan
+    real_plan = upload_module.plan_uploads
 
     def plan_then_rewrite(*args, **kwargs):  # type: ignore[no-untyped-def]
         planned = real_plan(*args, **kwargs)
@@ -422,7 +423,7 @@ def test_an_artifact_rewritten_after_its_check_is_never_stored(
         jar.write_bytes(bytes(data))
         return planned
 
-    monkeypatch.setattr(cli_upload, "upload_plan", plan_then_rewrite)
+    monkeypatch.setattr(upload_module, "plan_uploads", plan_then_rewrite)
     result = invoke(server, ledger, "upload", str(jar))
     assert result.exit_code == 4 and "changed after it was checked" in result.output
     assert rows(ledger) == [] and server.assets == {}
