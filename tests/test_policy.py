@@ -119,3 +119,53 @@ def test_an_integrity_finding_is_never_suppressed() -> None:
     report = apply_policy(_report(), per_path_ignores=[PathIgnore("**", ("ZIP", "MF", "IMG"))])
     active = [f.code for f in report.files[0].findings if f.active]
     assert active == ["ZIP010"]
+
+
+# ---- per-path ignores: which codes, which paths ---------------------------------------------
+
+
+def _one(path: str, kind: str, finding: Finding) -> Report:
+    return Report([FileReport(path, kind, findings=[finding])])
+
+
+def test_a_per_path_ignore_leaves_the_codes_it_does_not_name() -> None:
+    report = _one("app.jar", "artifact", Finding("MF013", Severity.ERROR, "bad version"))
+    apply_policy(report, per_path_ignores=[PathIgnore("*.jar", ("IMG", "DSC"))])
+    [finding] = report.files[0].findings
+    assert finding.suppressed is None and report.fails(Severity.ERROR)
+
+
+def test_an_empty_code_prefix_in_a_per_path_ignore_covers_every_code() -> None:
+    report = _one("app.jar", "artifact", Finding("MF013", Severity.ERROR, "bad version"))
+    apply_policy(report, per_path_ignores=[PathIgnore("*.jar", ("",))])
+    [finding] = report.files[0].findings
+    assert finding.suppressed == "per-path ignore *.jar"
+
+
+def test_an_archive_entry_is_not_a_path_per_path_ignores_match() -> None:
+    # Inside an artifact, an entry is not a file on disk: only the artifact's path counts.
+    finding = Finding("IMG011", Severity.WARNING, "odd size", entry="images/icon.png")
+    report = _one("app.jar", "artifact", finding)
+    apply_policy(report, per_path_ignores=[PathIgnore("*.png", ("IMG",))])
+    assert report.files[0].findings == [finding]
+
+
+def test_a_source_tree_entry_is_matched_below_the_tree_even_with_a_trailing_slash() -> None:
+    finding = Finding("IMG011", Severity.WARNING, "odd size", entry="images/icon.png")
+    report = _one("tree/", "source", finding)
+    apply_policy(report, per_path_ignores=[PathIgnore("tree/images/*.png", ("IMG",))])
+    [marked] = report.files[0].findings
+    assert marked.suppressed == "per-path ignore tree/images/*.png"
+    assert marked == Finding(
+        "IMG011",
+        Severity.WARNING,
+        "odd size",
+        entry="images/icon.png",
+        suppressed="per-path ignore tree/images/*.png",
+    )
+
+
+def test_a_source_tree_finding_without_an_entry_is_matched_on_the_tree_only() -> None:
+    report = _one("tree", "source", Finding("DSC001", Severity.ERROR, "no descriptor"))
+    apply_policy(report, per_path_ignores=[PathIgnore("tree/None", ("DSC",))])
+    assert report.files[0].findings[0].suppressed is None
