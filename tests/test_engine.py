@@ -69,3 +69,68 @@ def test_a_corrupt_bundled_jar_is_still_reported_once(tmp_path: Path) -> None:
     [result] = check_paths([jar], Settings()).files
     crc = [(f.code, f.entry) for f in result.findings if f.code.startswith("ZIP01")]
     assert len(crc) == 1, result.findings
+
+
+# ---- what the walk reports, and where ---------------------------------------------------
+
+
+def _check(tmp_path: Path, name: str, data: bytes):  # type: ignore[no-untyped-def]
+    path = tmp_path / name
+    path.write_bytes(data)
+    [result] = check_paths([path], Settings()).files
+    return result
+
+
+def test_an_obr_reports_the_app_its_plugin_jar_holds(tmp_path: Path) -> None:
+    from tests.builders import KEY, VERSION, make_obr
+
+    result = _check(tmp_path, "app.obr", make_obr())
+    assert (result.kind, result.app_key, result.app_version) == ("artifact", KEY, VERSION)
+    assert result.findings == []
+
+
+def test_a_jar_reports_its_app_and_a_placeholder_version_is_none(tmp_path: Path) -> None:
+    from tests.builders import KEY, VERSION, descriptor
+
+    assert _check(tmp_path, "a.jar", make_jar()).app_version == VERSION
+    templated = make_jar(**{"atlassian-plugin.xml": descriptor(version="${project.version}")})
+    result = _check(tmp_path, "b.jar", templated)
+    assert (result.app_key, result.app_version) == (KEY, None)
+
+
+def test_findings_inside_an_obr_name_the_bundle_they_are_in(tmp_path: Path) -> None:
+    from tests.builders import flat_image, make_obr
+
+    bad_bundle = make_zip({"META-INF/MANIFEST.MF": "Manifest-Version: 1.0\n", "x.txt": "x"})
+    plugin = make_jar(**{"images/logo.png": flat_image(100, 100)})  # the logo must be 144x144
+    obr = make_obr(plugin, {"dependencies/plain.jar": bad_bundle})
+    found = {(f.code, f.entry) for f in _check(tmp_path, "app.obr", obr).findings}
+    assert ("IMG010", "issuehelper-1.2.0.jar!/images/logo.png") in found, found
+    assert ("OBR020", "dependencies/plain.jar") in found, found
+
+
+def test_each_artifact_has_its_own_decode_budget(tmp_path: Path) -> None:
+    from tests.builders import flat_image, marketing
+
+    names = [f"images/shot{i}.png" for i in range(5)]
+    files = plugin_files(
+        **{"atlassian-plugin-marketing.xml": marketing(screenshots=names)},
+        **dict.fromkeys(names, flat_image(3400, 3400)),  # 5 x 11.6 million pixels: 58 million
+    )
+    for name in ("one.jar", "two.jar"):  # each under 100 million alone, 116 million together
+        (tmp_path / name).write_bytes(make_jar(files))
+    report = check_paths([tmp_path / "one.jar", tmp_path / "two.jar"], Settings())
+    assert [f.code for file in report.files for f in file.findings if f.code == "IMG023"] == []
+
+
+def test_source_images_are_the_referenced_images_that_exist(tmp_path: Path) -> None:
+    from assetcheck.engine import source_images
+    from tests.builders import source_files, write_tree
+
+    tree = write_tree(tmp_path / "src/main/resources", source_files())
+    (tree / "images/unreferenced.png").write_bytes(b"x")
+    (tree / "images/banner.png").unlink()
+    found = source_images(tree, Settings())
+    assert "images/unreferenced.png" not in found and "images/banner.png" not in found
+    assert [t.name for t in found["images/logo.png"]] == ["logo"]
+    assert [t.name for t in found["images/highlight1_cropped.png"]] == ["highlight-cropped"]
