@@ -263,6 +263,11 @@ def check(
         )
     color = fmt == "text" and output is None and _is_terminal()
     _emit(render(report, fmt, color=color), output)
+    if output is not None:
+        # A CI log must not be empty when the report went to a file: say where, and the gist.
+        from assetcheck.report.text import summary_line
+
+        click.echo(f"assetcheck: wrote {display(output)}. {summary_line(report)}", err=True)
     _exit_on_internal_errors(report)
     sys.exit(EXIT_FINDINGS if report.fails(settings.fail_on) else EXIT_OK)
 

@@ -54,12 +54,17 @@ def render_text(report: Report, *, color: bool = False) -> str:
         lines.append(header)
         for finding in active:
             lines.extend(_finding(finding, color))
-    summary = report.summary()
     if lines:
         lines.append("")
-    lines.append(
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(report: Report) -> str:
+    """The report's last line: what was checked and what was found."""
+    summary = report.summary()
+    return (
         f"Checked {_plural(summary.files, 'file')}: {_plural(summary.errors, 'error')}, "
         f"{_plural(summary.warnings, 'warning')}, {_plural(summary.infos, 'info')}"
         + (f" ({summary.suppressed:,} suppressed)." if summary.suppressed else ".")
     )
-    return "\n".join(lines) + "\n"

@@ -98,9 +98,13 @@ def test_json_report_shape(tmp_path: Path) -> None:
 
 def test_output_file(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    code, output = run("check", "--format", "json", "--output", str(out), str(SAMPLES / GOOD[0]))
-    assert code == 0 and output == ""
+    result = CliRunner().invoke(
+        cli, ["check", "--format", "json", "--output", str(out), str(SAMPLES / GOOD[0])]
+    )
+    assert result.exit_code == 0 and result.stdout == ""
     assert json.loads(out.read_text())["summary"]["files"] == 1
+    # The terminal (a CI log) still says what happened: where the report went, and the gist.
+    assert f"wrote {out}" in result.stderr and "Checked 1 file: 0 errors" in result.stderr
 
 
 def test_fail_on_warning_turns_warnings_into_exit_1() -> None:
