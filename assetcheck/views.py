@@ -644,17 +644,19 @@ class ImageView:
             return None
         self.size = len(data)
         self.sha256 = hashlib.sha256(data).hexdigest()
-        max_pixels = self.limits.max_image_pixels
-        if self._budget is None:
-            return probe_image(data, self.name, max_pixels=max_pixels)
-        walked = probe_image(data, self.name, max_pixels=max_pixels, decode=False)
-        pixels = walked.pixels
-        if pixels is None or walked.pixel_bomb or walked.header_error or walked.decode_error:
-            return walked  # nothing to decode, or already known to be broken
-        if not self._budget.take(pixels):
-            self.decode_skipped = True
-            return walked
-        return probe_image(data, self.name, max_pixels=max_pixels)
+        return probe_image(
+            data,
+            self.name,
+            max_pixels=self.limits.max_image_pixels,
+            may_decode=None if self._budget is None else self._take_from_budget,
+        )
+
+    def _take_from_budget(self, pixels: int) -> bool:
+        assert self._budget is not None
+        if self._budget.take(pixels):
+            return True
+        self.decode_skipped = True
+        return False
 
 
 @dataclass(frozen=True, slots=True)

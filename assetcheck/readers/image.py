@@ -13,6 +13,7 @@ import re
 import struct
 import warnings
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -135,12 +136,18 @@ class _PillowResult:
 
 
 def probe_image(
-    data: bytes, name: str, *, max_pixels: int = 40_000_000, decode: bool = True
+    data: bytes,
+    name: str,
+    *,
+    max_pixels: int = 40_000_000,
+    decode: bool = True,
+    may_decode: Callable[[int], bool] | None = None,
 ) -> ImageFacts:
     """Probe image bytes: real format, header size, animation, trailing data and integrity.
 
     `name` is used only for `extension_format`. Pixels are decoded (when `decode`) only if the
-    image has at most `max_pixels` pixels and its structure walk found nothing wrong.
+    image has at most `max_pixels` pixels and its structure walk found nothing wrong, and, when
+    `may_decode` is given, only if it agrees for the image's pixel count (a caller's budget).
     """
     size = len(data)
     claimed = extension_format(name)
@@ -177,6 +184,8 @@ def probe_image(
             trailing_bytes=trailing,
         )
 
+    if decode and may_decode is not None and layout.width is not None and layout.height:
+        decode = may_decode(layout.width * layout.height)
     pillow = _read_with_pillow(
         data,
         pil_format,
