@@ -169,6 +169,11 @@ def _base_table() -> dict[str, dict[str, Any]]:
     return table
 
 
+def table_version() -> str:
+    """The shipped table's version (data: ``version`` in rules/image_types.toml)."""
+    return str(_base_document()["version"])
+
+
 def upload_types() -> tuple[str, ...]:
     """Every ``{imageType}`` value the Marketplace API takes (data: rules/image_types.toml)."""
     return tuple(_base_document()["upload_types"])

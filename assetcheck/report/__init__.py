@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assetcheck.report.json_report import render_json
-from assetcheck.report.model import Report
+from assetcheck.report.model import RenderContext, Report
 from assetcheck.report.text import render_text
 
 Renderer = Callable[..., str]
@@ -15,5 +15,8 @@ RENDERERS: dict[str, Renderer] = {"text": render_text, "json": render_json}
 FORMATS = tuple(RENDERERS)
 
 
-def render(report: Report, fmt: str, *, color: bool = False) -> str:
-    return RENDERERS[fmt](report, color=color)
+def render(
+    report: Report, fmt: str, *, color: bool = False, context: RenderContext | None = None
+) -> str:
+    """``report`` in format ``fmt``; every renderer takes ``color`` and ``context``."""
+    return RENDERERS[fmt](report, color=color, context=context or RenderContext())

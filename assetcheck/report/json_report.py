@@ -7,7 +7,7 @@ from typing import Any
 
 from assetcheck import __version__
 from assetcheck.findings import Finding
-from assetcheck.report.model import JSON_SCHEMA_VERSION, Report
+from assetcheck.report.model import JSON_SCHEMA_VERSION, RenderContext, Report
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
@@ -23,11 +23,15 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
-def report_to_dict(report: Report) -> dict[str, Any]:
+def report_to_dict(report: Report, context: RenderContext | None = None) -> dict[str, Any]:
     summary = report.summary()
     return {
         "schema": JSON_SCHEMA_VERSION,
-        "tool": {"name": "assetcheck", "version": __version__},
+        "tool": {
+            "name": "assetcheck",
+            "version": __version__,
+            "image_types_version": image_types_version(context),
+        },
         "files": [
             {
                 "path": file.path,
@@ -49,6 +53,18 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     }
 
 
-def render_json(report: Report, *, color: bool = False) -> str:
+def image_types_version(context: RenderContext | None) -> str:
+    """The image-type table's version: the context's (project config may change the table),
+    else the shipped table's."""
+    if context is not None and context.image_types_version:
+        return context.image_types_version
+    from assetcheck.image_types import table_version
+
+    return table_version()
+
+
+def render_json(
+    report: Report, *, color: bool = False, context: RenderContext | None = None
+) -> str:
     del color  # JSON is never coloured
-    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(report_to_dict(report, context), indent=2, ensure_ascii=False) + "\n"

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assetcheck.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from assetcheck.registry import RuleSet
 
 JSON_SCHEMA_VERSION = 1
 
@@ -87,3 +92,17 @@ class Report:
 
     def fails(self, fail_on: Severity) -> bool:
         return not all(file.passes(fail_on) for file in self.files)
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What a reporter may need beyond the report: none of it changes a verdict.
+
+    ``rules`` are the rules the run knew (SARIF lists their documentation); ``root`` is the
+    directory report paths are made relative to (the project root: SARIF's ``%SRCROOT%``,
+    GitLab's paths); ``image_types_version`` names the image-type table the sizes came from.
+    """
+
+    rules: RuleSet | None = None
+    root: Path | None = None
+    image_types_version: str | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assetcheck.findings import Finding, Severity
-from assetcheck.report.model import FileReport, Report
+from assetcheck.report.model import FileReport, RenderContext, Report
 
 COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 
@@ -43,7 +43,10 @@ def _finding(finding: Finding, color: bool) -> list[str]:
     return lines
 
 
-def render_text(report: Report, *, color: bool = False) -> str:
+def render_text(
+    report: Report, *, color: bool = False, context: RenderContext | None = None
+) -> str:
+    del context  # the text report needs nothing beyond the report
     lines: list[str] = []
     for file in report.files:
         header = f"{_style(file.path, color, bold=True)} ({_describe(file)})"

@@ -6,6 +6,7 @@ import json
 
 from assetcheck import __version__
 from assetcheck.findings import Finding, Severity
+from assetcheck.image_types import table_version
 from assetcheck.report import render
 from assetcheck.report.json_report import render_json, report_to_dict
 from assetcheck.report.model import JSON_SCHEMA_VERSION, FileReport, Report
@@ -50,7 +51,11 @@ def test_every_field_in_order() -> None:
     document = report_to_dict(sample_report())
     assert document == {
         "schema": 1,
-        "tool": {"name": "assetcheck", "version": __version__},
+        "tool": {
+            "name": "assetcheck",
+            "version": __version__,
+            "image_types_version": table_version(),
+        },
         "files": [
             {
                 "path": "target/app-1.2.0.obr",
@@ -182,7 +187,8 @@ def test_exact_text_indented_utf8_and_one_final_newline() -> None:
         '  "schema": 1,\n'
         '  "tool": {\n'
         '    "name": "assetcheck",\n'
-        f'    "version": "{__version__}"\n'
+        f'    "version": "{__version__}",\n'
+        f'    "image_types_version": "{table_version()}"\n'
         "  },\n"
         '  "files": [\n'
         "    {\n"
@@ -219,7 +225,11 @@ def test_exact_text_indented_utf8_and_one_final_newline() -> None:
 def test_an_empty_report() -> None:
     assert json.loads(render_json(Report())) == {
         "schema": 1,
-        "tool": {"name": "assetcheck", "version": __version__},
+        "tool": {
+            "name": "assetcheck",
+            "version": __version__,
+            "image_types_version": table_version(),
+        },
         "files": [],
         "summary": {"files": 0, "errors": 0, "warnings": 0, "infos": 0, "suppressed": 0},
     }
