@@ -100,9 +100,11 @@ class RenderContext:
 
     ``rules`` are the rules the run knew (SARIF lists their documentation); ``root`` is the
     directory report paths are made relative to (the project root: SARIF's ``%SRCROOT%``,
-    GitLab's paths); ``image_types_version`` names the image-type table the sizes came from.
+    GitLab's paths); ``image_types_version`` names the image-type table the sizes came from;
+    ``fail_on`` is the severity that fails a file (JUnit's failures, the page's verdicts).
     """
 
     rules: RuleSet | None = None
+    fail_on: Severity = Severity.ERROR
     root: Path | None = None
     image_types_version: str | None = None
