@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -20,11 +21,12 @@ from assetcheck import __version__
 from assetcheck.findings import Severity
 from assetcheck.paths import display
 from assetcheck.report import FORMATS
-from assetcheck.settings import DEFAULT_CLIENT, DEFAULT_FAIL_ON
+from assetcheck.settings import DEFAULT_CLIENT
 
 if TYPE_CHECKING:
+    from assetcheck.project import Options, Project
     from assetcheck.registry import RuleSet
-    from assetcheck.report.model import Report
+    from assetcheck.report.model import RenderContext, Report
     from assetcheck.settings import Settings
 
 T = TypeVar("T")
@@ -119,8 +121,54 @@ def ledger_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
+@dataclass(frozen=True)
+class CheckRequest:
+    """The options of `check` (and of `upload`, which checks first), parsed once."""
+
+    paths: tuple[Path, ...]
+    fmt: str
+    output: Path | None
+    reports: tuple[tuple[str, Path], ...]
+    options: Options
+    baseline: Path | None
+    write_baseline: Path | None
+
+
+def _report_spec(
+    context: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, Path], ...]:
+    specs = []
+    for value in values:
+        fmt, colon, path = value.partition(":")
+        if not colon or not path or fmt not in FORMATS:
+            raise click.BadParameter(
+                f"{value!r}: expected FORMAT:PATH with FORMAT one of {', '.join(FORMATS)} "
+                "(e.g. sarif:assetcheck.sarif)",
+                ctx=context,
+                param=param,
+            )
+        specs.append((fmt, Path(path)))
+    return tuple(specs)
+
+
+CHECK_PARAMS = (
+    "paths",
+    "fmt",
+    "output",
+    "reports",
+    "fail_on",
+    "select",
+    "ignore",
+    "image_type",
+    "config",
+    "isolated",
+    "baseline",
+    "write_baseline",
+)
+
+
 def check_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """The options of `check`, shared by `upload`, which runs the same checks first."""
+    """The options of `check`, shared by `upload`, handed over as one ``request``."""
     options = [
         click.argument(
             "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False)
@@ -131,7 +179,7 @@ def check_options(function: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Choice(FORMATS),
             default="text",
             show_default=True,
-            help="Report format.",
+            help="Report format (the README describes each).",
         ),
         click.option(
             "--output",
@@ -141,63 +189,164 @@ def check_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "only if it is not an input and is absent or an earlier report).",
         ),
         click.option(
+            "--report",
+            "reports",
+            metavar="FORMAT:PATH",
+            multiple=True,
+            callback=_report_spec,
+            help="Also write a report in FORMAT to PATH (repeatable), e.g. sarif:out.sarif; "
+            "the terminal keeps the --format report.",
+        ),
+        click.option(
             "--fail-on",
             type=click.Choice(["error", "warning"]),
-            default=DEFAULT_FAIL_ON.label,
-            show_default=True,
-            help="Findings at or above this severity fail the run (and block uploads).",
+            help="Findings at or above this severity fail the run (and block uploads).  "
+            "[default: error, or the config's fail-on]",
         ),
         click.option(
             "--select",
             metavar="CODES",
-            help="Only run these rules (comma-separated code prefixes: ZIP, MF010, ...).",
+            help="Only run these rules (comma-separated code prefixes: ZIP, MF010, ...); "
+            "replaces the config's select.",
         ),
         click.option(
-            "--ignore", metavar="CODES", help="Skip these rules (comma-separated code prefixes)."
+            "--ignore",
+            metavar="CODES",
+            help="Skip these rules (comma-separated code prefixes); replaces the config's ignore.",
         ),
         click.option(
             "--image-type",
             metavar="TYPE",
-            help="Check the image files given as this type (see `assetcheck image-types`).",
+            help="Check the image files given as this type (see `assetcheck image-types`); "
+            "overrides the config's image-types globs.",
+        ),
+        click.option(
+            "--config",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Use this configuration file (assetcheck.toml, or a pyproject.toml with "
+            "[tool.assetcheck]) for every path, instead of the nearest one above each.",
+        ),
+        click.option(
+            "--isolated", is_flag=True, help="Ignore every configuration file: defaults only."
+        ),
+        click.option(
+            "--baseline",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Findings this baseline records are reported as baselined, not failures.",
+        ),
+        click.option(
+            "--write-baseline",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Record this run's findings in FILE as the baseline (then they pass).",
         ),
     ]
     for option in reversed(options):
         function = option(function)
-    return function
+
+    @functools.wraps(function)
+    def with_request(**kwargs: Any) -> Any:
+        given = {name: kwargs.pop(name) for name in CHECK_PARAMS}
+        return function(request=_request(given), **kwargs)
+
+    return with_request
 
 
-def _run_checks(
-    paths: tuple[Path, ...],
-    fail_on: str,
-    select: str | None,
-    ignore: str | None,
-    image_type: str | None,
-    output: Path | None,
-) -> tuple[Report, Settings]:
-    from assetcheck.engine import check_paths
-    from assetcheck.policy import apply_policy
-    from assetcheck.settings import Settings
+def _request(given: dict[str, Any]) -> CheckRequest:
+    from assetcheck.project import Options
+
+    selected = _codes(given["select"]) if given["select"] is not None else None
+    ignored = _codes(given["ignore"]) if given["ignore"] is not None else None
+    _validate_codes("--select", selected or ())
+    _validate_codes("--ignore", ignored or ())
+    if given["config"] is not None and given["isolated"]:
+        raise click.UsageError("--config and --isolated exclude each other")
+    if given["config"] is not None and not given["config"].is_file():
+        raise click.BadParameter(f"{display(given['config'])}: no such file", param_hint="--config")
+    options = Options(
+        select=selected,
+        ignore=ignored,
+        fail_on=Severity.parse(given["fail_on"]) if given["fail_on"] else None,
+        image_type=given["image_type"],
+        config=given["config"],
+        isolated=given["isolated"],
+    )
+    return CheckRequest(
+        paths=given["paths"],
+        fmt=given["fmt"],
+        output=given["output"],
+        reports=given["reports"],
+        options=options,
+        baseline=given["baseline"],
+        write_baseline=given["write_baseline"],
+    )
+
+
+@dataclass
+class CheckRun:
+    """What a check produced, and what its reporters need."""
+
+    report: Report
+    project: Project
+    context: RenderContext
+
+    @property
+    def fail_on(self) -> Severity:
+        return self.project.settings.fail_on
+
+
+def _run_checks(request: CheckRequest) -> CheckRun:
+    from assetcheck.baseline import BaselineError, apply_baseline, load_baseline, render_baseline
+    from assetcheck.config import ConfigError
+    from assetcheck.project import Project, check
+    from assetcheck.report.model import RenderContext
     from assetcheck.targets import TargetError
 
-    selected, ignored = _codes(select), _codes(ignore)
-    _validate_codes("--select", selected)
-    _validate_codes("--ignore", ignored)
-    _validate_image_type(image_type)
-    if output is not None:
-        _validate_output(output, paths)
-    settings = Settings(
-        select=selected, ignore=ignored, fail_on=Severity.parse(fail_on), image_type=image_type
-    )
+    project = Project(catalogue(), request.options)
     try:
-        report = check_paths(paths, settings, catalogue())
-        report = apply_policy(
-            report, severity=settings.severity, per_path_ignores=settings.per_path_ignores
-        )
+        settings = project.settings
+        for path in request.paths:
+            project.settings_for(path)
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from None
+    _validate_image_type(request.options.image_type, settings)
+    destinations = [request.output, *(path for _, path in request.reports)]
+    if request.write_baseline is not None:
+        destinations.append(request.write_baseline)
+    for destination in destinations:
+        if destination is not None:
+            _validate_output(destination, request.paths)
+    try:
+        baseline = load_baseline(request.baseline) if request.baseline is not None else None
+    except BaselineError as error:
+        raise click.BadParameter(str(error), param_hint="--baseline") from None
+    try:
+        report = check(request.paths, project, baseline)
     except TargetError as error:
+        raise click.UsageError(str(error)) from None
+    except ConfigError as error:
         raise click.UsageError(str(error)) from None
     for notice in report.notices:
         click.echo(f"assetcheck: warning: {notice}", err=True)
-    return report, settings
+    if request.write_baseline is not None:
+        from assetcheck.baseline import load_baseline_text
+
+        text = render_baseline(report, project.project_path)
+        _emit(text, request.write_baseline)
+        recorded = load_baseline_text(text, request.write_baseline)
+        apply_baseline(report, recorded, project.project_path)
+        count = sum(recorded.counts.values())
+        click.echo(
+            f"assetcheck: wrote the baseline {display(request.write_baseline)} "
+            f"({count:,} finding{'' if count == 1 else 's'}).",
+            err=True,
+        )
+    context = RenderContext(
+        rules=catalogue(),
+        root=project.config.root,
+        image_types_version=settings.image_types_version,
+        fail_on=settings.fail_on,
+    )
+    return CheckRun(report, project, context)
 
 
 def _validate_output(output: Path, inputs: tuple[Path, ...]) -> None:
@@ -210,10 +359,11 @@ def _validate_output(output: Path, inputs: tuple[Path, ...]) -> None:
         raise click.BadParameter(str(error), param_hint="--output") from None
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, *, color: bool = False) -> None:
     if output is None:
         # A file name that is not UTF-8 must not crash the report it appears in.
-        click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"), nl=False)
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        click.echo(text, nl=False, color=True if color else None)
         return
     from assetcheck.report.output import OutputError, write_report
 
@@ -234,42 +384,48 @@ def _exit_on_internal_errors(report: Report) -> None:
 
 @cli.command()
 @check_options
-def check(
-    paths: tuple[Path, ...],
-    fmt: str,
-    output: Path | None,
-    fail_on: str,
-    select: str | None,
-    ignore: str | None,
-    image_type: str | None,
-) -> None:
+def check(request: CheckRequest) -> None:
     """Check PATHS: .jar and .obr artifacts, images, and plugin source trees.
 
     A directory is walked for artifacts, images and source trees (folders holding
     atlassian-plugin.xml). A file inside a source tree, such as a changed image or descriptor
-    passed by a pre-commit hook, checks that tree.
+    passed by a pre-commit hook, checks that tree. Each path uses the nearest configuration
+    at or above it (assetcheck.toml, or [tool.assetcheck] in pyproject.toml).
 
     Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage error;
     3 internal error (please report it).
     """
-    from assetcheck.report import render
-
-    report, settings = _run_checks(paths, fail_on, select, ignore, image_type, output)
+    run = _run_checks(request)
+    report = run.report
     if not report.files:
         click.echo(
             "assetcheck: warning: no artifacts, images or plugin source trees found in "
-            + ", ".join(display(p) for p in paths),
+            + ", ".join(display(p) for p in request.paths),
             err=True,
         )
-    color = fmt == "text" and output is None and _is_terminal()
-    _emit(render(report, fmt, color=color), output)
-    if output is not None:
+    _emit_reports(run, request)
+    _exit_on_internal_errors(report)
+    sys.exit(EXIT_FINDINGS if report.fails(run.fail_on) else EXIT_OK)
+
+
+def _emit_reports(run: CheckRun, request: CheckRequest, *, main: str | None = None) -> None:
+    """The --format report (``main``, when the caller rendered it), then every --report."""
+    from assetcheck.report import render
+
+    color = request.fmt == "text" and request.output is None and _use_color()
+    if main is None:
+        main = render(run.report, request.fmt, color=color, context=run.context)
+    _emit(main, request.output, color=color)
+    for fmt, path in request.reports:
+        _emit(render(run.report, fmt, context=run.context), path)
+    written = [request.output] if request.output is not None else []
+    written += [path for _, path in request.reports]
+    if written and (request.output is not None or request.fmt != "text"):
         # A CI log must not be empty when the report went to a file: say where, and the gist.
         from assetcheck.report.text import summary_line
 
-        click.echo(f"assetcheck: wrote {display(output)}. {summary_line(report)}", err=True)
-    _exit_on_internal_errors(report)
-    sys.exit(EXIT_FINDINGS if report.fails(settings.fail_on) else EXIT_OK)
+        where = ", ".join(display(p) for p in written)
+        click.echo(f"assetcheck: wrote {where}. {summary_line(run.report)}", err=True)
 
 
 @cli.command()
@@ -286,13 +442,7 @@ def check(
     help="Upload even files with findings (the checks still run and are reported). Dangerous.",
 )
 def upload(
-    paths: tuple[Path, ...],
-    fmt: str,
-    output: Path | None,
-    fail_on: str,
-    select: str | None,
-    ignore: str | None,
-    image_type: str | None,
+    request: CheckRequest,
     base_url: str | None,
     user: str | None,
     token_stdin: bool,
@@ -321,11 +471,14 @@ def upload(
         render_outcomes,
         run_uploads,
     )
+    from assetcheck.client.urls import BASE_URL_ENV
+    from assetcheck.ledger import LEDGER_ENV
     from assetcheck.report.json_report import report_to_dict
     from assetcheck.report.text import render_text
     from assetcheck.upload import plan_uploads
 
-    report, settings = _run_checks(paths, fail_on, select, ignore, image_type, output)
+    run = _run_checks(request)
+    report, settings, paths = run.report, run.project.settings, request.paths
     _exit_on_internal_errors(report)
     if not report.files:
         # Nothing checked is nothing passed: a mistyped CI path must not pass a release step.
@@ -344,18 +497,30 @@ def upload(
     nothing = not items and not held
     outcomes = []
     if not nothing:
+        config = run.project.config
         client = make_client(
-            base_url, user, token_stdin, timeout, deadline, authenticate=not dry_run
+            _configured(base_url, BASE_URL_ENV, config.values.get("base-url")),
+            user,
+            token_stdin,
+            timeout,
+            deadline,
+            authenticate=not dry_run,
         )
+        ledger_path = _configured(ledger_path, LEDGER_ENV, config.path_value("ledger"))
         # A dry run writes nothing: the ledger is read, never created or migrated.
         with read_ledger(ledger_path) if dry_run else open_ledger(ledger_path) as ledger:
             outcomes = run_uploads(client, ledger, items, force=force, dry_run=dry_run)
-    if fmt == "json":
-        document = report_to_dict(report)
+    if request.fmt == "json":
+        document = report_to_dict(report, run.context)
         document["uploads"] = [outcome_to_dict(o) for o in outcomes]
-        _emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
+        _emit_reports(run, request, main=json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    elif request.fmt == "text":
+        _emit_reports(
+            run, request, main=render_text(report) + "\n" + render_outcomes(outcomes, held)
+        )
     else:
-        _emit(render_text(report) + "\n" + render_outcomes(outcomes, held), output)
+        _emit_reports(run, request)
+        click.echo(render_outcomes(outcomes, held), nl=False, err=True)
     if nothing:
         _nothing_to_upload(paths, "none of the files found is an artifact or a listing image")
     if any(o.status == "failed" for o in outcomes):
@@ -363,6 +528,14 @@ def upload(
     # A file held back (findings, no image type) was asked for and not uploaded: not a pass.
     failed_checks = report.fails(settings.fail_on) and not no_check
     sys.exit(EXIT_FINDINGS if failed_checks or held else EXIT_OK)
+
+
+def _configured(option: T | None, env: str, configured: T | None) -> T | None:
+    """An option's value: the command line's, else (when its variable is unset) the config's;
+    None leaves the variable and the default to the option's resolver."""
+    if option is not None or os.environ.get(env):
+        return option
+    return configured
 
 
 def _nothing_to_upload(paths: tuple[Path, ...], what: str) -> NoReturn:
@@ -545,14 +718,46 @@ def rules_command(code: str | None) -> None:
     click.echo(found.doc)
 
 
-def _validate_image_type(name: str | None) -> None:
-    from assetcheck.image_types import default_image_types
-
-    if name is not None and name not in default_image_types():
-        known = ", ".join(default_image_types())
+def _validate_image_type(name: str | None, settings: Settings) -> None:
+    if name is not None and name not in settings.image_types:
+        known = ", ".join(settings.image_types)
         raise click.BadParameter(
             f"unknown image type {name!r} (known: {known})", param_hint="--image-type"
         )
+
+
+@cli.command("config")
+@click.argument("path", required=False, type=click.Path(path_type=Path, exists=True))
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Show this configuration file instead of the one found for PATH.",
+)
+@click.option("--isolated", is_flag=True, help="Show the defaults, ignoring every file.")
+def config_command(path: Path | None, config_file: Path | None, isolated: bool) -> None:
+    """Print the configuration that governs PATH (default: the current directory).
+
+    Each setting is printed with its value and where it came from: the file
+    (assetcheck.toml, or [tool.assetcheck] in pyproject.toml, the nearest at or above PATH)
+    or the default. Options given to `check` replace these for that run.
+    """
+    from assetcheck.config import ConfigError, effective
+    from assetcheck.project import Options, Project
+
+    project = Project(catalogue(), Options(config=config_file, isolated=isolated))
+    target = path if path is not None else Path.cwd()
+    try:
+        config = project.config_for(target)
+        settings = project.settings_for(target)
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from None
+    where = config.source if config.path is not None else "none found (defaults only)"
+    click.echo(f"# configuration for {display(target)}: {where}")
+    rows = effective(config, settings)
+    width = min(60, max(len(f"{key} = {value}") for key, value, _ in rows))
+    for key, value, source in rows:
+        click.echo(f"{key} = {value}".ljust(width) + f"  # {source}")
 
 
 @cli.command("image-types")
@@ -602,7 +807,13 @@ def image_types_command() -> None:
         )
 
 
-def _is_terminal() -> bool:
+def _use_color() -> bool:
+    """Colour on a terminal; FORCE_COLOR forces it (a CI log), NO_COLOR turns it off."""
+    force = os.environ.get("FORCE_COLOR", "")
+    if force and force != "0":
+        return True
+    if os.environ.get("NO_COLOR"):
+        return False
     return sys.stdout.isatty()
 
 

@@ -10,7 +10,10 @@ re-levelled: no option can turn an unread file into a pass.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+import functools
+import os
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assetcheck.findings import Finding, Severity
@@ -54,26 +57,77 @@ class PathIgnore:
         return pathspec.GitIgnoreSpec.from_lines([self.pattern])
 
 
+def bad_pattern(pattern: str) -> str | None:
+    """Why ``pattern`` is not a usable gitignore-style glob, or None when it is."""
+    import pathspec
+
+    if not pattern.strip() or pattern.lstrip().startswith("#"):
+        return "an empty pattern (or a comment) matches nothing"
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except (ValueError, TypeError) as error:
+        return str(error)
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageTypeGlob:
+    """Loose images a gitignore-style pattern matches are checked as ``image_type``."""
+
+    pattern: str
+    image_type: str
+
+    @functools.cached_property
+    def spec(self) -> PathSpec:
+        import pathspec
+
+        return pathspec.GitIgnoreSpec.from_lines([self.pattern])
+
+
+def relative_to(path: str, root: Path | None) -> str | None:
+    """``path`` relative to ``root`` (the current directory when None), with ``/``; None when
+    it lies outside ``root``, where no project glob can match it."""
+    base = os.path.abspath(root if root is not None else os.curdir)
+    relative = os.path.relpath(os.path.abspath(path), base)
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return None
+    return Path(relative).as_posix()
+
+
 def apply_policy(
     report: Report,
     *,
     severity: Mapping[str, Severity] | None = None,
     per_path_ignores: Iterable[PathIgnore] = (),
+    root: Path | None = None,
 ) -> Report:
-    """Mark the report's findings: re-level those ``severity`` names (longest code prefix
-    wins) and suppress those a per-path ignore covers. Integrity findings stay as they are."""
+    """Mark the report's findings (see :func:`mark_file`), all under one policy."""
+    for file in report.files:
+        mark_file(file, severity=severity, per_path_ignores=per_path_ignores, root=root)
+    return report
+
+
+def mark_file(
+    file: FileReport,
+    *,
+    severity: Mapping[str, Severity] | None = None,
+    per_path_ignores: Iterable[PathIgnore] = (),
+    root: Path | None = None,
+) -> None:
+    """Mark one file's findings: re-level those ``severity`` names (longest code prefix wins)
+    and suppress those a per-path ignore covers; the ignores' globs are matched against paths
+    relative to ``root``. Integrity findings stay as they are."""
     overrides = dict(severity or {})
     ignores = [(ignore.pattern, ignore.spec, ignore.codes) for ignore in per_path_ignores]
     if not overrides and not ignores:
-        return report
-    for file in report.files:
-        file.findings = [_mark(f, file, overrides, ignores) for f in file.findings]
-    return report
+        return
+    paths = _paths_of(file, root)
+    file.findings = [_mark(f, paths, overrides, ignores) for f in file.findings]
 
 
 def _mark(
     finding: Finding,
-    file: FileReport,
+    paths: Callable[[Finding], list[str]],
     overrides: Mapping[str, Severity],
     ignores: list[tuple[str, PathSpec, tuple[str, ...]]],
 ) -> Finding:
@@ -84,15 +138,21 @@ def _mark(
         finding = dataclasses.replace(finding, severity=overrides[prefix])
     for pattern, spec, codes in ignores:
         if _longest(finding.code, codes) >= 0 and any(
-            spec.match_file(path) for path in _paths_of(file, finding)
+            spec.match_file(path) for path in paths(finding)
         ):
             return dataclasses.replace(finding, suppressed=f"per-path ignore {pattern}")
     return finding
 
 
-def _paths_of(file: FileReport, finding: Finding) -> list[str]:
+def _paths_of(file: FileReport, root: Path | None) -> Callable[[Finding], list[str]]:
     """The paths a per-path pattern is matched against: the file, and a tree's entry."""
-    paths = [file.path]
-    if file.kind == "source" and finding.entry:
-        paths.append(f"{file.path.rstrip('/')}/{finding.entry}")
+    own = relative_to(file.path, root)
+
+    def paths(finding: Finding) -> list[str]:
+        if own is None:
+            return []
+        if file.kind == "source" and finding.entry:
+            return [own, f"{own.rstrip('/')}/{finding.entry}" if own != "." else finding.entry]
+        return [own]
+
     return paths

@@ -1,19 +1,20 @@
 """Every setting assetcheck has, with its default, in one place.
 
-The command line overrides these values field by field; project configuration
-(``[tool.assetcheck]``, to come) will be merged into them the same way, between the defaults
-here and the options given. The image-type table is data: ``rules/image_types.toml``.
+Project configuration (``[tool.assetcheck]``, :mod:`assetcheck.config`) is laid over these
+values field by field, and the command line over that. The image-type table is data:
+``rules/image_types.toml``.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assetcheck.findings import Severity
 from assetcheck.image_types import ImageType, default_image_types
-from assetcheck.policy import PathIgnore, is_selected
+from assetcheck.policy import ImageTypeGlob, PathIgnore, is_selected, relative_to
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -80,9 +81,27 @@ class Settings:
     # severity, and per-path ignores. Integrity findings are never re-levelled or suppressed.
     severity: Mapping[str, Severity] = field(default_factory=dict)
     per_path_ignores: tuple[PathIgnore, ...] = ()
+    # Loose images matched by a gitignore-style glob are checked as its type (first match).
+    image_type_globs: tuple[ImageTypeGlob, ...] = ()
+    # The folder of the configuration these settings came from: globs, per-path ignores and
+    # baseline paths are relative to it (None: no configuration, the current directory).
+    root: Path | None = None
+    # The image-type table's version; a project's [image-type.NAME] tables change it.
+    image_types_version: str | None = None
 
     def selects(self, code: str, *, integrity: bool = False) -> bool:
         return is_selected(code, self.select, self.ignore, integrity=integrity)
+
+    def image_type_for(self, path: Path) -> str | None:
+        """The type ``--image-type`` or an ``image-types`` glob gives the image ``path``."""
+        if self.image_type is not None or not self.image_type_globs:
+            return self.image_type
+        relative = relative_to(os.fspath(path), self.root)
+        if relative is None:
+            return None
+        return next(
+            (g.image_type for g in self.image_type_globs if g.spec.match_file(relative)), None
+        )
 
 
 DEFAULT_BASE_URL = "https://marketplace.atlassian.com/rest/2"

@@ -393,9 +393,11 @@ def no_type(image: ImageView) -> Iterator[Problem]:
         yield Problem(
             "no image type is known for this image, so its size, accepted formats and file "
             "size were not checked (format, extension, integrity and trailing data were)",
-            hint="Give it a type: `assetcheck check --image-type TYPE FILE`, or reference it "
-            "from atlassian-plugin-marketing.xml or a descriptor image param (plugin-icon, "
-            "plugin-logo, ...); `assetcheck image-types` lists the types.",
+            hint="Give it a type: an `image-types` glob in the project configuration "
+            '(`"marketing/logo*.png" = "logo"` under [tool.assetcheck.image-types]), '
+            "`assetcheck check --image-type TYPE FILE`, or a reference from "
+            "atlassian-plugin-marketing.xml or a descriptor image param; "
+            "`assetcheck image-types` lists the types.",
         )
 
 

@@ -25,7 +25,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
 
 def report_to_dict(report: Report, context: RenderContext | None = None) -> dict[str, Any]:
     summary = report.summary()
-    return {
+    document: dict[str, Any] = {
         "schema": JSON_SCHEMA_VERSION,
         "tool": {
             "name": "assetcheck",
@@ -51,6 +51,15 @@ def report_to_dict(report: Report, context: RenderContext | None = None) -> dict
             "suppressed": summary.suppressed,
         },
     }
+    if report.baseline_gone is not None:
+        # What the baseline records that this run no longer finds: it can be trimmed.
+        document["baseline"] = {
+            "gone": [
+                {"path": e.path, "code": e.code, "entry": e.entry, "count": e.count}
+                for e in report.baseline_gone
+            ]
+        }
+    return document
 
 
 def image_types_version(context: RenderContext | None) -> str:

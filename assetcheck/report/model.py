@@ -62,11 +62,23 @@ class Summary:
     suppressed: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class BaselineEntry:
+    """Findings a baseline recorded that no longer occur: the baseline can be trimmed."""
+
+    path: str  # relative to the project root
+    code: str
+    entry: str | None
+    count: int
+
+
 @dataclass
 class Report:
     files: list[FileReport] = field(default_factory=list)
     # What discovery passed over (symbolic links leaving a folder, unlistable folders).
     notices: list[str] = field(default_factory=list)
+    # With a baseline: what it recorded that this run no longer finds (None: no baseline).
+    baseline_gone: list[BaselineEntry] | None = None
 
     @property
     def internal_errors(self) -> list[str]:

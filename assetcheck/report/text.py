@@ -6,6 +6,12 @@ from assetcheck.findings import Finding, Severity
 from assetcheck.report.model import FileReport, RenderContext, Report
 
 COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+# The same finding about the file itself (code, severity, message and fix alike) on this many
+# files or more is said once, naming the files (16 untyped images give one IMG050, not 16).
+SAY_ONCE_FROM = 3
+FILES_NAMED = 5
+
+SharedKey = tuple[str, Severity, str, str | None]
 
 
 def _style(text: str, color: bool, **styles: object) -> str:
@@ -43,24 +49,72 @@ def _finding(finding: Finding, color: bool) -> list[str]:
     return lines
 
 
+def _shared_key(finding: Finding) -> SharedKey | None:
+    if finding.entry is not None or finding.line is not None:
+        return None
+    return finding.code, finding.severity, finding.message, finding.hint
+
+
+def _shared(report: Report) -> dict[SharedKey, list[str]]:
+    """Findings about the file itself that many files share, with the files."""
+    files: dict[SharedKey, list[str]] = {}
+    for file in report.files:
+        for key in dict.fromkeys(_shared_key(f) for f in file.findings if f.active):
+            if key is not None:
+                files.setdefault(key, []).append(file.path)
+    return {key: paths for key, paths in files.items() if len(paths) >= SAY_ONCE_FROM}
+
+
 def render_text(
     report: Report, *, color: bool = False, context: RenderContext | None = None
 ) -> str:
     del context  # the text report needs nothing beyond the report
+    shared = _shared(report)
     lines: list[str] = []
     for file in report.files:
         header = f"{_style(file.path, color, bold=True)} ({_describe(file)})"
         active = [f for f in file.findings if f.active]  # suppressed ones are only counted
+        own = [f for f in active if _shared_key(f) not in shared]
         if not active:
             lines.append(f"{header}: {_style('ok', color, fg='green')}")
             continue
+        if not own:
+            codes = ", ".join(dict.fromkeys(f.code for f in active))
+            lines.append(f"{header}: {codes} (below)")
+            continue
         lines.append(header)
-        for finding in active:
+        for finding in own:
             lines.extend(_finding(finding, color))
+    for (code, severity, message, hint), paths in shared.items():
+        lines.append("")
+        lines.append(_style(f"The same finding on {len(paths):,} files:", color, bold=True))
+        lines.extend(_finding(Finding(code, severity, message, hint=hint), color))
+        named = ", ".join(paths[:FILES_NAMED])
+        more = f" and {len(paths) - FILES_NAMED:,} more" if len(paths) > FILES_NAMED else ""
+        lines.append(f"                  {_style('files:', color, dim=True)} {named}{more}")
+    if report.baseline_gone:
+        lines.append("")
+        lines.extend(_gone(report))
     if lines:
         lines.append("")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
+
+
+def _gone(report: Report) -> list[str]:
+    gone = report.baseline_gone or []
+    total = sum(entry.count for entry in gone)
+    lines = [
+        f"The baseline records {_plural(total, 'finding')} no longer found "
+        "(write it again with --write-baseline to trim it):"
+    ]
+    for entry in gone[: FILES_NAMED * 4]:
+        where = f"{entry.path}!/{entry.entry}" if entry.entry else entry.path
+        times = f" (x{entry.count})" if entry.count > 1 else ""
+        lines.append(f"  {entry.code}  {where}{times}")
+    if len(gone) > FILES_NAMED * 4:
+        lines.append(f"  ... and {len(gone) - FILES_NAMED * 4:,} more")
+    return lines
 
 
 def summary_line(report: Report) -> str:

@@ -186,12 +186,12 @@ def test_help_on_every_command() -> None:
 
 
 def test_internal_error_exits_3_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    import assetcheck.engine
+    import assetcheck.project
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(assetcheck.engine, "check_paths", explode)
+    monkeypatch.setattr(assetcheck.project, "check_target", explode)
 
     assert main(["check", str(SAMPLES / GOOD[0])]) == 3
 
