@@ -345,6 +345,7 @@ def _run_checks(request: CheckRequest) -> CheckRun:
         root=project.config.root,
         image_types_version=settings.image_types_version,
         fail_on=settings.fail_on,
+        image_types=settings.image_types,
     )
     return CheckRun(report, project, context)
 

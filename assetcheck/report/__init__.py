@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from assetcheck.report.html import render_html
 from assetcheck.report.json_report import render_json
 from assetcheck.report.model import RenderContext, Report
 from assetcheck.report.text import render_text
 
 Renderer = Callable[..., str]
 
-RENDERERS: dict[str, Renderer] = {"text": render_text, "json": render_json}
+RENDERERS: dict[str, Renderer] = {"text": render_text, "json": render_json, "html": render_html}
 # Every report format, listed once: the CLI offers exactly these.
 FORMATS = tuple(RENDERERS)
 

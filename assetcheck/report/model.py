@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from assetcheck.findings import Finding, Severity
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from assetcheck.image_types import ImageType
     from assetcheck.registry import RuleSet
 
 JSON_SCHEMA_VERSION = 1
@@ -113,10 +116,12 @@ class RenderContext:
     ``rules`` are the rules the run knew (SARIF lists their documentation); ``root`` is the
     directory report paths are made relative to (the project root: SARIF's ``%SRCROOT%``,
     GitLab's paths); ``image_types_version`` names the image-type table the sizes came from;
-    ``fail_on`` is the severity that fails a file (JUnit's failures, the page's verdicts).
+    ``fail_on`` is the severity that fails a file (JUnit's failures, the page's verdicts);
+    ``image_types`` the table the run checked with (None: the shipped one).
     """
 
     rules: RuleSet | None = None
     fail_on: Severity = Severity.ERROR
     root: Path | None = None
     image_types_version: str | None = None
+    image_types: Mapping[str, ImageType] | None = None
