@@ -6,6 +6,7 @@ becomes exit code 3 with a request to report it, never a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -167,11 +168,16 @@ CHECK_PARAMS = (
 )
 
 
-def check_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """The options of `check`, shared by `upload`, handed over as one ``request``."""
+def check_options(
+    function: Callable[..., Any], *, paths_required: bool = True
+) -> Callable[..., Any]:
+    """The options of `check`, shared by `upload` and `hook`, handed over as one ``request``."""
     options = [
         click.argument(
-            "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False)
+            "paths",
+            nargs=-1,
+            required=paths_required,
+            type=click.Path(path_type=Path, exists=False),
         ),
         click.option(
             "--format",
@@ -396,6 +402,10 @@ def check(request: CheckRequest) -> None:
     Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage error;
     3 internal error (please report it).
     """
+    _check(request)
+
+
+def _check(request: CheckRequest) -> NoReturn:
     run = _run_checks(request)
     report = run.report
     if not report.files:
@@ -407,6 +417,29 @@ def check(request: CheckRequest) -> None:
     _emit_reports(run, request)
     _exit_on_internal_errors(report)
     sys.exit(EXIT_FINDINGS if report.fails(run.fail_on) else EXIT_OK)
+
+
+@cli.command()
+@functools.partial(check_options, paths_required=False)
+def hook(request: CheckRequest) -> None:
+    """The pre-commit hook: check the changed PATHS and every tree the commit deletes from.
+
+    pre-commit passes the files a commit adds or changes; a deleted image a descriptor still
+    references breaks the listing too, so the source trees that held the files the commit
+    deletes (from git: the index, or PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF) are checked
+    whole. Nothing changed and nothing deleted passes quietly. Exit codes: those of `check`.
+    """
+    from assetcheck.vcs import GitError, deleted_files, trees_of
+
+    try:
+        trees = trees_of(deleted_files())
+    except GitError as error:
+        trees = []
+        click.echo(f"assetcheck: warning: deleted files not checked: {error}", err=True)
+    paths = tuple(dict.fromkeys([*request.paths, *trees]))
+    if not paths:
+        sys.exit(EXIT_OK)
+    _check(dataclasses.replace(request, paths=paths))
 
 
 def _emit_reports(run: CheckRun, request: CheckRequest, *, main: str | None = None) -> None:

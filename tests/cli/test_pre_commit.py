@@ -24,10 +24,12 @@ def _git(repo: Path, *args: str) -> None:
 
 
 def _try_repo(repo: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    """The hook as pre-commit runs it: on ``files``, or (none given) on what is staged."""
     env = {**os.environ, "PRE_COMMIT_HOME": str(repo.parent / "pre-commit-home")}
     env.pop("PRE_COMMIT_COLOR", None)
+    chosen = ["--files", *files] if files else []
     return subprocess.run(
-        [*PRE_COMMIT, "try-repo", str(ROOT), "assetcheck", "--files", *files],
+        [*PRE_COMMIT, "try-repo", str(ROOT), "assetcheck", *chosen],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -73,4 +75,43 @@ def test_the_hook_passes_a_clean_change(tmp_path: Path) -> None:
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
     result = _try_repo(repo, "src/main/resources/images/logo.png")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _committed_plugin(tmp_path: Path) -> tuple[Path, Path]:
+    repo = tmp_path / "plugin"
+    resources = write_tree(repo / "src/main/resources", source_files())
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "app")
+    return repo, resources
+
+
+def test_the_hook_fails_a_commit_adding_a_wrong_size_highlight(tmp_path: Path) -> None:
+    repo, resources = _committed_plugin(tmp_path)
+    (resources / "images/highlight2.png").write_bytes(flat_image(1500, 900))
+    _git(repo, "add", "-A")
+    result = _try_repo(repo)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "IMG010" in output and "images/highlight2.png" in output, output
+
+
+def test_the_hook_fails_a_commit_deleting_a_referenced_image(tmp_path: Path) -> None:
+    repo, _ = _committed_plugin(tmp_path)
+    # pre-commit passes no file at all for a deletion: the hook must ask git.
+    _git(repo, "rm", "-q", "src/main/resources/images/highlight1_cropped.png")
+    result = _try_repo(repo)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "MKT002" in output and "highlight1_cropped.png" in output, output
+
+
+def test_the_hook_passes_a_commit_deleting_an_unreferenced_file(tmp_path: Path) -> None:
+    repo, resources = _committed_plugin(tmp_path)
+    (resources / "images/spare.png").write_bytes(flat_image(10, 10))
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "spare")
+    _git(repo, "rm", "-q", "src/main/resources/images/spare.png")
+    result = _try_repo(repo)
     assert result.returncode == 0, result.stdout + result.stderr
