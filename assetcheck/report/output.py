@@ -22,7 +22,11 @@ _SNIFF_BYTES = 1024 * 1024
 _JSON_REPORT = re.compile(
     rb'^\s*\{\s*"schema"\s*:\s*\d+\s*,\s*"tool"\s*:\s*\{\s*"name"\s*:\s*"assetcheck"'
 )
-_TEXT_SUMMARY = re.compile(rb"^Checked \d+ files?: \d+ errors?, \d+ warnings?, \d+ infos?\.$", re.M)
+_TEXT_SUMMARY = re.compile(
+    rb"^Checked [\d,]+ files?: [\d,]+ errors?, [\d,]+ warnings?, [\d,]+ infos?"
+    rb"(?: \([\d,]+ suppressed\))?\.$",
+    re.M,
+)
 
 
 class OutputError(Exception):

@@ -47,6 +47,7 @@ def test_what_the_reporters_write_is_recognised() -> None:
         b"a.png (image): ok\n\n" + SUMMARY + b"\n",
         b"Checked 1 file: 1 error, 1 warning, 1 info.",
         b"Checked 10 files: 20 errors, 30 warnings, 40 infos.\n",
+        b"Checked 1,200 files: 0 errors, 0 warnings, 0 infos (1,024 suppressed).\n",
     ],
 )
 def test_reports_are_recognised(head: bytes) -> None:
@@ -68,6 +69,7 @@ def test_reports_are_recognised(head: bytes) -> None:
         b"  Checked 2 files: 1 error, 0 warnings, 3 infos.",
         b"Checked two files: 1 error, 0 warnings, 3 infos.",
         b"Checked 2 files: 1 error, 0 warnings.",
+        b"Checked 2 files: 1 error, 0 warnings, 3 infos (some suppressed).",
         b"Checked 2 files 1 error, 0 warnings, 3 infos.",
     ],
 )
