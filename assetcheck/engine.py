@@ -332,20 +332,6 @@ def _check_source(target: Target, checker: Checker, result: FileReport) -> None:
             )
 
 
-def source_images(root: Path, settings: Settings) -> dict[str, tuple[ImageType, ...]]:
-    """The images a plugin source tree's descriptors reference, with their types."""
-    tree = SourceTreeView(root, settings.limits)
-    return {
-        ref: types
-        for ref, types in referenced_images(
-            DescriptorView(tree, settings.limits, in_source=True),
-            MarketingView(tree, settings.limits, in_source=True),
-            settings.image_types,
-        ).items()
-        if tree.has(ref)
-    }
-
-
 def _changed_images(target: Target) -> set[str] | None:
     """The images to check in a source tree: all (None), or only the changed ones.
 

@@ -123,14 +123,16 @@ def test_each_artifact_has_its_own_decode_budget(tmp_path: Path) -> None:
     assert [f.code for file in report.files for f in file.findings if f.code == "IMG023"] == []
 
 
-def test_source_images_are_the_referenced_images_that_exist(tmp_path: Path) -> None:
-    from assetcheck.engine import source_images
+def test_a_trees_assets_are_its_images_with_the_types_they_are_referenced_as(
+    tmp_path: Path,
+) -> None:
     from tests.builders import source_files, write_tree
 
     tree = write_tree(tmp_path / "src/main/resources", source_files())
     (tree / "images/unreferenced.png").write_bytes(b"x")
     (tree / "images/banner.png").unlink()
-    found = source_images(tree, Settings())
-    assert "images/unreferenced.png" not in found and "images/banner.png" not in found
-    assert [t.name for t in found["images/logo.png"]] == ["logo"]
-    assert [t.name for t in found["images/highlight1_cropped.png"]] == ["highlight-cropped"]
+    (file,) = check_paths([tree], Settings()).files
+    assert "images/banner.png" not in file.assets  # referenced, but not there
+    assert file.assets["images/unreferenced.png"].image_types == ()
+    assert file.assets["images/logo.png"].image_types == ("logo",)
+    assert file.assets["images/highlight1_cropped.png"].image_types == ("highlight-cropped",)

@@ -17,11 +17,11 @@ from click.testing import CliRunner, Result
 from assetcheck import cli_upload
 from assetcheck import upload as upload_module
 from assetcheck.cli import cli
-from assetcheck.engine import source_images
 from assetcheck.ledger import Claim, ClaimHolder, ClaimKey, Ledger
 from assetcheck.settings import Settings
 from assetcheck.upload import UploadItem, UploadOutcome
 from tests.builders import make_jar, source_files, write_tree
+from tests.catalogue import check_paths
 from tests.imagebuilders import make_image
 from tests.upload.marketplace_server import TOKEN, USER, Fault, StandInMarketplace
 
@@ -95,11 +95,13 @@ def test_upload_images_of_a_source_tree_with_their_types(
     # (three identical highlights), and the ledger skips a repeat, printing its recorded link.
     # The descriptor's in-jar images (plugin-icon, vendor-logo, ...) are never uploaded.
     files = source_files()
+    types = Settings().image_types
+    (checked,) = check_paths([tree], Settings()).files
     sends = [
-        (hash(files[ref]), t.upload_type)
-        for ref, types in source_images(tree, Settings()).items()
-        for t in types
-        if t.upload_type is not None
+        (hash(files[asset.entry]), types[name].upload_type)
+        for asset in checked.assets.values()
+        for name in asset.image_types
+        if types[name].upload_type is not None
     ]
     assert len(recorded) == len(set(sends))
     assert result.output.count("skipped") == len(sends) - len(set(sends))
