@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -497,18 +496,10 @@ def upload(
     Exit codes: those of `check` (1 also when PATHS hold nothing to upload), and 4 when any
     upload failed after its retries.
     """
-    from assetcheck.cli_upload import (
-        make_client,
-        open_ledger,
-        outcome_to_dict,
-        read_ledger,
-        render_outcomes,
-        run_uploads,
-    )
+    from assetcheck.cli_upload import make_client, open_ledger, read_ledger, run_uploads
     from assetcheck.client.urls import BASE_URL_ENV
     from assetcheck.ledger import LEDGER_ENV
-    from assetcheck.report.json_report import report_to_dict
-    from assetcheck.report.text import render_text
+    from assetcheck.report.uploads import render_upload
     from assetcheck.upload import plan_uploads
 
     run = _run_checks(request)
@@ -544,17 +535,13 @@ def upload(
         # A dry run writes nothing: the ledger is read, never created or migrated.
         with read_ledger(ledger_path) if dry_run else open_ledger(ledger_path) as ledger:
             outcomes = run_uploads(client, ledger, items, force=force, dry_run=dry_run)
-    if request.fmt == "json":
-        document = report_to_dict(report, run.context)
-        document["uploads"] = [outcome_to_dict(o) for o in outcomes]
-        _emit_reports(run, request, main=json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-    elif request.fmt == "text":
-        _emit_reports(
-            run, request, main=render_text(report) + "\n" + render_outcomes(outcomes, held)
-        )
-    else:
-        _emit_reports(run, request)
-        click.echo(render_outcomes(outcomes, held), nl=False, err=True)
+    color = request.fmt == "text" and request.output is None and _use_color()
+    main, aside = render_upload(
+        report, outcomes, held, request.fmt, color=color, context=run.context
+    )
+    _emit_reports(run, request, main=main)
+    if aside:
+        click.echo(aside, nl=False, err=True)
     if nothing:
         _nothing_to_upload(paths, "none of the files found is an artifact or a listing image")
     if any(o.status == "failed" for o in outcomes):

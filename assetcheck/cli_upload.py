@@ -12,9 +12,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -36,6 +35,7 @@ from assetcheck.ledger import (
     LedgerRecord,
     resolve_ledger_path,
 )
+from assetcheck.report.uploads import table_lines
 from assetcheck.settings import DEFAULT_CLIENT
 from assetcheck.upload import UploadItem, UploadOutcome, upload_items
 
@@ -171,108 +171,6 @@ def run_uploads(
 # ---- rendering -----------------------------------------------------------------------------
 
 
-def outcome_to_dict(outcome: UploadOutcome) -> dict[str, Any]:
-    record = outcome.record
-    return {
-        "path": str(outcome.item.path),
-        "kind": outcome.item.kind,
-        "image_type": outcome.item.image_type,
-        "sha256": outcome.item.sha256,
-        "status": outcome.status,
-        "logical_file_name": record.logical_file_name if record else None,
-        "self": record.self_link if record else None,
-        "binary": record.binary_link if record else None,
-        "image": record.image_link if record else None,
-        "error": outcome.error,
-        "attempts": outcome.attempts,
-        "answer_lost": outcome.answer_lost,
-        "unused_asset_possible": outcome.unused_asset_possible,
-        "took_over_stale_claim": (
-            None
-            if outcome.took_over is None
-            else {**_holder_to_dict(outcome.took_over), "reason": outcome.stale_because}
-        ),
-        "waited_for": _holder_to_dict(outcome.waited_for) if outcome.waited_for else None,
-        "warnings": outcome_warnings(outcome),
-    }
-
-
-def _holder_to_dict(holder: ClaimHolder) -> dict[str, Any]:
-    return {
-        "host": holder.host,
-        "pid": holder.pid,
-        "claimed_at": _iso(holder.claimed_at),
-        "local_path": holder.local_path,
-    }
-
-
-def _iso(moment: float) -> str:
-    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
-
-
-def outcome_warnings(outcome: UploadOutcome) -> list[str]:
-    """What the user should know beyond the status: never silent about a possible stray asset."""
-    warnings = []
-    if outcome.took_over is not None:
-        warnings.append(
-            f"took over a stale claim: {outcome.stale_because}; that run may have sent the "
-            "file before it stopped, so an unused asset may exist on the server"
-        )
-    if outcome.answer_lost:
-        warnings.append(
-            f"{_attempts(outcome.attempts)} sent; an answer was lost after a whole body went "
-            "out, so an attempt may have left an unused asset on the server (the API has no "
-            "idempotency key)"
-        )
-    elif outcome.attempts > 1:
-        warnings.append(f"{_attempts(outcome.attempts)} sent; none before the last was stored")
-    if outcome.unused_link is not None:
-        warnings.append(
-            "another run recorded this file first (it took this run's claim for stale); the "
-            f"asset this run stored, {outcome.unused_link}, is unused"
-        )
-    if outcome.waited_for is not None and outcome.status == "skipped":
-        warnings.append(
-            f"waited for another run ({outcome.waited_for.describe()}) uploading it; "
-            "skipped with its row"
-        )
-    return warnings
-
-
-def _attempts(count: int) -> str:
-    return f"{count} attempt{'s' if count != 1 else ''}"
-
-
-def render_outcomes(outcomes: list[UploadOutcome], held: list[str]) -> str:
-    rows = [("file", "kind", "result", "logical file name", "asset link")]
-    for outcome in outcomes:
-        record = outcome.record
-        rows.append(
-            (
-                str(outcome.item.path),
-                outcome.item.kind if not outcome.item.image_type else outcome.item.image_type,
-                outcome.status,
-                record.logical_file_name if record else "-",
-                record.self_link if record else "-",
-            )
-        )
-    lines = _table(rows)
-    for outcome in outcomes:
-        lines.extend(f"note: {outcome.item.path}: {text}." for text in outcome_warnings(outcome))
-        if outcome.error:
-            lines.append(f"failed: {outcome.item.path}: {outcome.error}")
-    lines.extend(f"not uploaded: {reason}" for reason in held)
-    return "\n".join(lines) + "\n"
-
-
-def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-
-
 def record_to_dict(record: LedgerRecord) -> dict[str, Any]:
     return asdict(record)
 
@@ -307,7 +205,7 @@ def render_records(records: list[LedgerRecord]) -> str:
                 record.self_link,
             )
         )
-    return "\n".join(_table(rows)) + "\n"
+    return "\n".join(table_lines(rows)) + "\n"
 
 
 def echo_json(document: Any) -> None:

@@ -18,6 +18,7 @@ from assetcheck import cli_upload
 from assetcheck import upload as upload_module
 from assetcheck.cli import cli
 from assetcheck.ledger import Claim, ClaimHolder, ClaimKey, Ledger
+from assetcheck.report import uploads
 from assetcheck.settings import Settings
 from assetcheck.upload import UploadItem, UploadOutcome
 from tests.builders import make_jar, source_files, write_tree
@@ -469,11 +470,11 @@ def test_attempts_and_a_possible_unused_asset_are_in_the_text_and_the_json() -> 
         UploadOutcome(item, "uploaded", attempts=2),
         UploadOutcome(item, "uploaded", attempts=1),
     ]
-    text = cli_upload.render_outcomes(outcomes, [])
+    text = uploads.render_outcomes(outcomes, [])
     assert text.count("may have left an unused asset") == 2 and "3 attempts sent" in text
     assert "took over a stale claim: it died" in text and "an unused asset may exist" in text
     assert "2 attempts sent; none before the last was stored" in text
-    entries = [cli_upload.outcome_to_dict(outcome) for outcome in outcomes]
+    entries = [uploads.outcome_to_dict(outcome) for outcome in outcomes]
     assert [e["attempts"] for e in entries] == [3, 1, 4, 2, 1]
     assert [e["unused_asset_possible"] for e in entries] == [True, True, True, False, False]
     assert entries[1]["took_over_stale_claim"]["pid"] == 4242
