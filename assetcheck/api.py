@@ -1,9 +1,6 @@
 """Everything a rule module may use. Rules import from here and nowhere else in assetcheck."""
 
-import functools
-import tomllib
-from importlib import resources
-from typing import Any
+from __future__ import annotations
 
 from assetcheck.findings import Problem, Severity
 from assetcheck.image_types import FORMATS as UPLOAD_FORMATS
@@ -28,6 +25,7 @@ from assetcheck.osgi import (
 from assetcheck.readers.kinds import ManifestKind, ReadIssue, XmlKind, ZipKind
 from assetcheck.readers.manifest import Header, Manifest
 from assetcheck.registry import rule
+from assetcheck.ruledata import rule_data
 from assetcheck.versions import compare as compare_versions
 from assetcheck.versions import maven_to_osgi
 from assetcheck.views import (
@@ -41,14 +39,6 @@ from assetcheck.views import (
     ObrView,
     normalise_ref,
 )
-
-
-@functools.cache
-def rule_data(name: str) -> dict[str, Any]:
-    """A TOML file of ``rules/data/`` (data Atlassian may change), parsed once."""
-    text = resources.files("assetcheck.rules").joinpath("data", name).read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING
@@ -94,4 +84,5 @@ __all__ = [
     "parse_import_package",
     "parse_version",
     "rule",
+    "rule_data",
 ]

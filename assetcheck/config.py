@@ -43,6 +43,7 @@ KEYS = {
     "image-types": "a table of gitignore-style glob = image type",
     "image-type": "tables [image-type.NAME] with the keys of rules/image_types.toml",
     "limits": "a table of limit = positive whole number",
+    "data": "tables [data.NAME] extending rules/data/NAME.toml",
     "ledger": "a path to the ledger database",
     "base-url": "the Marketplace REST API root, https://...",
 }
@@ -101,6 +102,8 @@ class Config:
             changes["image_type_globs"] = tuple(
                 ImageTypeGlob(glob, name) for glob, name in values["image-types"].items()
             )
+        if "data" in values:
+            changes["rule_data"] = values["data"]
         if "limits" in values:
             changes["limits"] = dataclasses.replace(
                 DEFAULT_LIMITS, **{LIMIT_KEYS[k]: v for k, v in values["limits"].items()}
@@ -113,21 +116,36 @@ class Config:
         return None if value is None else self.root / value
 
 
-def find_config(start: Path) -> Path | None:
-    """The configuration file governing ``start``: the nearest at or above it, or None."""
+def find_config(start: Path, cache: dict[Path, Path | None] | None = None) -> Path | None:
+    """The configuration file governing ``start``: the nearest at or above it, or None.
+
+    ``cache`` (one per run: files may appear between runs) remembers each folder's answer.
+    """
     folder = Path(os.path.abspath(start))
     if not folder.is_dir():
         folder = folder.parent
-    return _find_in(folder)
+    cache = {} if cache is None else cache
+    walked = []
+    found: Path | None = None
+    for current in (folder, *folder.parents):
+        if current in cache:
+            found = cache[current]
+            break
+        walked.append(current)
+        found = _config_in(current)
+        if found is not None:
+            break
+    for current in walked:
+        cache[current] = found
+    return found
 
 
-@functools.cache
-def _find_in(folder: Path) -> Path | None:
+def _config_in(folder: Path) -> Path | None:
     for name in (CONFIG_FILE, PYPROJECT):
         candidate = folder / name
         if candidate.is_file() and (name == CONFIG_FILE or _has_tool_table(candidate)):
             return candidate
-    return None if folder.parent == folder else _find_in(folder.parent)
+    return None
 
 
 def _has_tool_table(pyproject: Path) -> bool:
@@ -192,6 +210,7 @@ class _Validator:
             "image-types": self.image_type_globs,
             "image-type": self.image_type_tables,
             "limits": self.limits,
+            "data": self.data,
             "ledger": self.text,
             "base-url": self.base_url,
         }
@@ -307,6 +326,21 @@ class _Validator:
                 )
             result[name] = number
         return result
+
+    def data(self, key: str, value: Any) -> dict[str, dict[str, Any]]:
+        from assetcheck.ruledata import data_names, shape_problem
+
+        tables = self.table(key, value)
+        known = data_names()
+        for name, extra in tables.items():
+            if name not in known:
+                raise self.fail(f"{key}.{name}", f"no such data file (known: {', '.join(known)})")
+            if not isinstance(extra, dict):
+                raise self.fail(f"{key}.{name}", "expected a table")
+            problem = shape_problem(name, extra)
+            if problem:
+                raise self.fail(f"{key}.{problem}", "cannot extend the shipped data this way")
+        return tables
 
     def text(self, key: str, value: Any) -> str:
         if not isinstance(value, str) or not value.strip():

@@ -19,6 +19,7 @@ from assetcheck.names import has_placeholder
 from assetcheck.paths import display
 from assetcheck.registry import RuleSet
 from assetcheck.report.model import CheckedAsset, FileReport, Report
+from assetcheck.ruledata import using as using_rule_data
 from assetcheck.settings import Settings
 from assetcheck.targets import DESCRIPTOR_NAMES, Target, discover
 from assetcheck.views import (
@@ -123,6 +124,12 @@ def check_paths(paths: Iterable[Path], settings: Settings, rules: RuleSet) -> Re
 
 
 def check_target(target: Target, settings: Settings, rules: RuleSet) -> FileReport:
+    """Check one target; its rules see the rule data its configuration extends."""
+    with using_rule_data(settings.rule_data):
+        return _check_target(target, settings, rules)
+
+
+def _check_target(target: Target, settings: Settings, rules: RuleSet) -> FileReport:
     checker = Checker(settings, rules)
     kind = target.kind
     result = FileReport(display(target.path), kind, image_type=target.image_type)

@@ -145,7 +145,8 @@ def _mark(
 
 
 def _paths_of(file: FileReport, root: Path | None) -> Callable[[Finding], list[str]]:
-    """The paths a per-path pattern is matched against: the file, and a tree's entry."""
+    """The paths a per-path pattern is matched against: the file, and the finding's entry in
+    a tree (``tree/entry``) or an artifact (``app.jar!/entry``)."""
     own = relative_to(file.path, root)
 
     def paths(finding: Finding) -> list[str]:
@@ -153,6 +154,9 @@ def _paths_of(file: FileReport, root: Path | None) -> Callable[[Finding], list[s
             return []
         if file.kind == "source" and finding.entry:
             return [own, f"{own.rstrip('/')}/{finding.entry}" if own != "." else finding.entry]
+        if file.kind == "artifact" and finding.entry:
+            # An entry inside an artifact, as reports write it: target/app.jar!/fixtures/x.pem
+            return [own, f"{own}!/{finding.entry}"]
         return [own]
 
     return paths

@@ -56,6 +56,7 @@ class Project:
     rules: RuleSet
     options: Options = field(default_factory=Options)
     _configs: dict[Path | None, Config] = field(default_factory=dict)
+    _folders: dict[Path, Path | None] = field(default_factory=dict)
     _settings: dict[Path | None, Settings] = field(default_factory=dict)
     _selected: dict[Path | None, RuleSet] = field(default_factory=dict)
 
@@ -66,7 +67,7 @@ class Project:
         elif self.options.config is not None:
             found = self.options.config
         else:
-            found = find_config(path)
+            found = find_config(path, self._folders)
         if found not in self._configs:
             self._configs[found] = Config(None) if found is None else load_config(found, self.rules)
         return self._configs[found]

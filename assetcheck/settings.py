@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assetcheck.findings import Severity
 from assetcheck.image_types import ImageType, default_image_types
@@ -88,6 +89,8 @@ class Settings:
     root: Path | None = None
     # The image-type table's version; a project's [image-type.NAME] tables change it.
     image_types_version: str | None = None
+    # What a project adds to the rules' data files (rules/data/NAME.toml), by NAME.
+    rule_data: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def selects(self, code: str, *, integrity: bool = False) -> bool:
         return is_selected(code, self.select, self.ignore, integrity=integrity)

@@ -180,3 +180,30 @@ sizes = ["256x256"]
     assert settings.image_types["logo"].formats == ("png", "jpeg")  # the rest stays
     assert settings.image_types_version is not None
     assert settings.image_types_version.endswith("assetcheck.toml")
+
+
+def test_data_tables_extend_the_shipped_rule_data(tmp_path: Path) -> None:
+    from assetcheck.ruledata import rule_data, using
+
+    settings = _load(
+        tmp_path, '[data.listing]\nbanned_words = ["Ultimate"]\nmax_name_length = 40\n'
+    )
+    with using(settings.rule_data):
+        listing = rule_data("listing.toml")
+    assert "Ultimate" in listing["banned_words"] and "plugin" in listing["banned_words"]
+    assert listing["max_name_length"] == 40
+    assert "Ultimate" not in rule_data("listing.toml")["banned_words"]  # outside: shipped only
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[data.nonesuch]\nx = 1", "data.nonesuch: no such data file"),
+        ("[data.listing]\nbanned_words = 'x'", "data.listing.banned_words: expected a list"),
+        ("[data.listing]\nbanned_wordz = ['x']", "data.listing.banned_wordz: unknown key"),
+        ("[data.listing]\nmax_name_length = 'long'", "expected a int"),
+    ],
+)
+def test_bad_data_tables_are_refused(tmp_path: Path, text: str, problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        _load(tmp_path, text)

@@ -189,3 +189,35 @@ def test_config_command_shows_values_and_their_sources(
     assert "100_000" in row["limits.max-entries"] and row["limits.max-entries"].endswith("default")
     assert main(["config", "--isolated"]) == 0
     assert "none found (defaults only)" in capsys.readouterr().out
+
+
+def test_project_data_reaches_the_rules(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.builders import descriptor, make_jar
+
+    (project / "app.jar").write_bytes(
+        make_jar(**{"atlassian-plugin.xml": descriptor(name="Ultimate Helper")})
+    )
+    _, document = _json(capsys, "app.jar")
+    assert "DSC006" not in {f["code"] for f in _findings(document)}
+    (project / "assetcheck.toml").write_text('[data.listing]\nbanned_words = ["ultimate"]\n')
+    _, document = _json(capsys, "app.jar")
+    (finding,) = [f for f in _findings(document) if f["code"] == "DSC006"]
+    assert "ultimate" in finding["message"].lower()
+
+
+def test_a_per_path_ignore_reaches_entries_inside_an_artifact(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.builders import descriptor, make_jar
+
+    (project / "target").mkdir()
+    (project / "target/app.jar").write_bytes(
+        make_jar(**{"atlassian-plugin.xml": descriptor(name="Ultimate Helper")})
+    )
+    (project / "assetcheck.toml").write_text(
+        '[data.listing]\nbanned_words = ["ultimate"]\n'
+        '[per-path-ignores]\n"target/*.jar!/atlassian-plugin.xml" = ["DSC006"]\n'
+    )
+    _, document = _json(capsys, "target/app.jar")
+    (finding,) = [f for f in _findings(document) if f["code"] == "DSC006"]
+    assert finding["suppressed"] == "per-path ignore target/*.jar!/atlassian-plugin.xml"
