@@ -68,9 +68,8 @@ def _shared(report: Report) -> dict[SharedKey, list[str]]:
 def render_text(
     report: Report, *, color: bool = False, context: RenderContext | None = None
 ) -> str:
-    del context  # the text report needs nothing beyond the report
     shared = _shared(report)
-    lines: list[str] = []
+    lines: list[str] = [_style(versions_line(context), color, dim=True)]
     for file in report.files:
         header = f"{_style(file.path, color, bold=True)} ({_describe(file)})"
         active = [f for f in file.findings if f.active]  # suppressed ones are only counted
@@ -95,10 +94,18 @@ def render_text(
     if report.baseline_gone:
         lines.append("")
         lines.extend(_gone(report))
-    if lines:
+    if len(lines) > 1:
         lines.append("")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
+
+
+def versions_line(context: RenderContext | None) -> str:
+    """What made the report: assetcheck's version and the image-type table's."""
+    from assetcheck import __version__
+    from assetcheck.report.json_report import image_types_version
+
+    return f"assetcheck {__version__}, image-type table {image_types_version(context)}"
 
 
 def _gone(report: Report) -> list[str]:

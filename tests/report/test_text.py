@@ -7,7 +7,11 @@ import pytest
 from assetcheck.findings import Finding, Severity
 from assetcheck.report import RENDERERS, render
 from assetcheck.report.model import FileReport, Report
+from assetcheck import __version__
+from assetcheck.image_types import table_version
 from assetcheck.report.text import render_text
+
+VERSIONS = f"assetcheck {__version__}, image-type table {table_version()}"
 
 ERROR, WARN, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -50,7 +54,8 @@ def sample_report() -> Report:
     )
 
 
-EXPECTED = """\
+EXPECTED = f"""\
+{VERSIONS}
 target/app-1.2.0.jar (artifact, 1,234,567 bytes)
   error   MF012  META-INF/MANIFEST.MF:7: Bundle-Version is bad
                   fix: use 1.2.3
@@ -74,7 +79,7 @@ def test_every_field_in_order() -> None:
 
 
 def test_render_dispatches_by_format() -> None:
-    assert {"text", "json"} <= set(RENDERERS)
+    assert {"text", "json", "html"} <= set(RENDERERS)
     assert render(sample_report(), "text") == EXPECTED
 
 
@@ -110,13 +115,15 @@ def test_summary_counts_and_plurals(counts: tuple[int, int, int, int], summary: 
     assert text.endswith(summary + "\n")
 
 
-def test_an_empty_report_is_the_summary_alone() -> None:
-    assert render_text(Report()) == "Checked 0 files: 0 errors, 0 warnings, 0 infos.\n"
+def test_an_empty_report_is_the_versions_and_the_summary() -> None:
+    assert render_text(Report()) == f"{VERSIONS}\nChecked 0 files: 0 errors, 0 warnings, 0 infos.\n"
 
 
 def test_a_blank_line_separates_files_from_the_summary() -> None:
     text = render_text(Report([FileReport("a.png", "image")]))
-    assert text == "a.png (image): ok\n\nChecked 1 file: 0 errors, 0 warnings, 0 infos.\n"
+    assert (
+        text == f"{VERSIONS}\na.png (image): ok\n\nChecked 1 file: 0 errors, 0 warnings, 0 infos.\n"
+    )
 
 
 def test_no_colour_unless_asked() -> None:
@@ -145,6 +152,7 @@ def test_colour_marks_severity_code_location_and_fix() -> None:
         ]
     )
     expected = [
+        f"{DIM}{VERSIONS}{RESET}",
         f"{BOLD}a.jar{RESET} (artifact, 10 bytes)",
         f"  {RED}{BOLD}error  {RESET} {BOLD}MF012{RESET}  {BOLD}META-INF/MANIFEST.MF:7{RESET}: bad",
         f"                  {DIM}fix:{RESET} fix it",
@@ -156,3 +164,10 @@ def test_colour_marks_severity_code_location_and_fix() -> None:
     ]
     assert render_text(report, color=True) == "\n".join(expected) + "\n"
     assert render(report, "text", color=True) == render_text(report, color=True)
+
+
+def test_the_first_line_names_the_tool_and_the_table_the_run_used() -> None:
+    from assetcheck.report.model import RenderContext
+
+    text = render_text(Report(), context=RenderContext(image_types_version="2026.11.30+mine"))
+    assert text.splitlines()[0] == f"assetcheck {__version__}, image-type table 2026.11.30+mine"
