@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from assetcheck import __version__
 from assetcheck.findings import Finding, Severity
+from assetcheck.image_types import table_version
 from assetcheck.report import RENDERERS, render
 from assetcheck.report.model import FileReport, Report
-from assetcheck import __version__
-from assetcheck.image_types import table_version
 from assetcheck.report.text import render_text
 
 VERSIONS = f"assetcheck {__version__}, image-type table {table_version()}"
