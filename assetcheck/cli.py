@@ -453,12 +453,15 @@ def _emit_reports(run: CheckRun, request: CheckRequest, *, main: str | None = No
         _emit(render(run.report, fmt, context=run.context), path)
     written = [request.output] if request.output is not None else []
     written += [path for _, path in request.reports]
-    if written and (request.output is not None or request.fmt != "text"):
-        # A CI log must not be empty when the report went to a file: say where, and the gist.
+    if written:
+        # A CI log must not be empty when the report went to a file: say where, and the gist
+        # (unless the terminal shows the text report, which ends with it).
         from assetcheck.report.text import summary_line
 
         where = ", ".join(display(p) for p in written)
-        click.echo(f"assetcheck: wrote {where}. {summary_line(run.report)}", err=True)
+        shown = request.output is None and request.fmt == "text"
+        gist = "" if shown else " " + summary_line(run.report)
+        click.echo(f"assetcheck: wrote {where}.{gist}", err=True)
 
 
 @cli.command()
