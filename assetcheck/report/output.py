@@ -33,11 +33,26 @@ class OutputError(Exception):
     """The report cannot be written where asked; the message says why and what to do."""
 
 
+# The machine formats, by how assetcheck starts each (a file another tool wrote is kept).
+_SARIF = re.compile(
+    rb'^\s*\{\s*"\$schema"\s*:\s*"https://json\.schemastore\.org/sarif-2\.1\.0\.json"'
+    rb'\s*,\s*"version"\s*:\s*"2\.1\.0"\s*,\s*"runs"\s*:\s*\[\s*\{\s*"tool"\s*:\s*\{\s*'
+    rb'"driver"\s*:\s*\{\s*"name"\s*:\s*"assetcheck"'
+)
+_JUNIT = re.compile(rb"^\s*(?:<\?xml[^>]{0,200}\?>\s*)?<testsuites name=\"assetcheck\"")
+_GITLAB = re.compile(
+    rb'^\s*\[\s*(?:\]\s*$|\{\s*"type"\s*:\s*"issue"\s*,\s*"engine_name"\s*:\s*"assetcheck")'
+)
+
+
 def is_report(head: bytes, tail: bytes) -> bool:
-    """Whether a file that starts with ``head`` and ends with ``tail`` is an assetcheck report."""
+    """Whether a file that starts with ``head`` and ends with ``tail`` is an assetcheck report
+    (any format, or a baseline)."""
     if not head.strip():
         return True  # an empty file holds nothing to lose
-    return bool(_JSON_REPORT.match(head) or _TEXT_SUMMARY.search(head + b"\n" + tail))
+    if any(pattern.match(head) for pattern in (_JSON_REPORT, _SARIF, _JUNIT, _GITLAB)):
+        return True
+    return bool(_TEXT_SUMMARY.search(head + b"\n" + tail))
 
 
 def check_output_target(output: Path, inputs: Iterable[Path]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assetcheck.findings import Finding, Severity
-from assetcheck.report import output
+from assetcheck.report import RENDERERS, output, render
 from assetcheck.report.json_report import render_json
 from assetcheck.report.model import FileReport, Report
 from assetcheck.report.output import OutputError, check_output_target, is_report, write_report
@@ -327,3 +327,41 @@ def test_write_report_names_why_a_target_cannot_be_used(tmp_path: Path) -> None:
     with pytest.raises(OutputError) as caught:
         write_report(target, "x")
     assert str(caught.value) == f"{target}: cannot be used (Not a directory)"
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_every_format_can_replace_its_own_earlier_report(fmt: str) -> None:
+    # Each format, on a report with a suppressed finding and on an empty one, is recognised
+    # as a report, so a second run with the same --output replaces it.
+    from assetcheck.findings import Finding, Severity
+
+    suppressed = Report(
+        [
+            FileReport(
+                "a.jar",
+                "artifact",
+                findings=[
+                    Finding("ZIP020", Severity.ERROR, "dup", suppressed="per-path ignore *.jar"),
+                    Finding("MF012", Severity.ERROR, "bad", entry="META-INF/MANIFEST.MF"),
+                ],
+            )
+        ]
+    )
+    for report in (a_report(), suppressed, Report()):
+        text = render(report, fmt)
+        data = text.encode()
+        assert is_report(data[:4096], data[-4096:]), (fmt, text[:200])
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b'{"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", '
+        b'"runs": [{"tool": {"driver": {"name": "eslint"}}}]}',
+        b'<?xml version="1.0"?><testsuites name="pytest">',
+        b'[{"type": "issue", "engine_name": "eslint"}]',
+        b"[1, 2]",
+    ],
+)
+def test_other_tools_reports_are_not_ours(head: bytes) -> None:
+    assert not is_report(head, b"")
