@@ -142,12 +142,23 @@ def test_an_empty_code_prefix_in_a_per_path_ignore_covers_every_code() -> None:
     assert finding.suppressed == "per-path ignore *.jar"
 
 
-def test_an_archive_entry_is_not_a_path_per_path_ignores_match() -> None:
-    # Inside an artifact, an entry is not a file on disk: only the artifact's path counts.
+@pytest.mark.parametrize(
+    ("pattern", "matches"),
+    [
+        ("app.jar!/images/*.png", True),
+        ("*.jar!/images/", True),
+        ("*.png", True),  # the entry's own name, at any depth, as in a source tree
+        ("images/*.png", False),  # anchored at the root: no images/ folder there
+        ("other.jar!/images/*.png", False),
+    ],
+)
+def test_an_archive_entry_is_matched_as_reports_name_it(pattern: str, matches: bool) -> None:
+    # Inside an artifact, an entry is named as the reports name it: app.jar!/images/icon.png.
     finding = Finding("IMG011", Severity.WARNING, "odd size", entry="images/icon.png")
     report = _one("app.jar", "artifact", finding)
-    apply_policy(report, per_path_ignores=[PathIgnore("*.png", ("IMG",))])
-    assert report.files[0].findings == [finding]
+    apply_policy(report, per_path_ignores=[PathIgnore(pattern, ("IMG",))])
+    [marked] = report.files[0].findings
+    assert (marked.suppressed == f"per-path ignore {pattern}") is matches
 
 
 def test_a_source_tree_entry_is_matched_below_the_tree_even_with_a_trailing_slash() -> None:
