@@ -30,6 +30,7 @@ from assetcheck.versions import compare as compare_versions
 from assetcheck.versions import maven_to_osgi
 from assetcheck.views import (
     ArchiveView,
+    ClassLevel,
     DescriptorView,
     DocumentView,
     FileProblem,
@@ -37,6 +38,9 @@ from assetcheck.views import (
     ManifestView,
     MarketingView,
     ObrView,
+    PlatformView,
+    TextEntriesView,
+    TextSample,
     normalise_ref,
 )
 
@@ -54,6 +58,7 @@ __all__ = [
     "UPLOAD_FORMATS",
     "WARNING",
     "ArchiveView",
+    "ClassLevel",
     "DescriptorView",
     "DocumentView",
     "FileProblem",
@@ -67,9 +72,12 @@ __all__ = [
     "MarketingView",
     "ObrView",
     "ParsedHeader",
+    "PlatformView",
     "Problem",
     "ReadIssue",
     "Severity",
+    "TextEntriesView",
+    "TextSample",
     "Version",
     "XmlKind",
     "ZipKind",

@@ -33,7 +33,10 @@ from assetcheck.views import (
     ManifestView,
     MarketingView,
     ObrView,
+    PlatformView,
     SourceTreeView,
+    TextBudget,
+    TextEntriesView,
     normalise_ref,
 )
 
@@ -43,7 +46,8 @@ class Checker:
 
     At most ``settings.findings_per_code`` findings of one code are kept for a file; the rest
     are counted and said in one more finding, so a file with a million bad lines gives a
-    readable report in bounded memory.
+    readable report in bounded memory. A finding identical to a kept one (same code, place
+    and message) is dropped, not counted.
     """
 
     def __init__(self, settings: Settings, rules: RuleSet) -> None:
@@ -53,6 +57,9 @@ class Checker:
         self.findings: list[Finding] = []
         self._counts: dict[str, int] = {}
         self._severity: dict[str, Finding] = {}
+        # What the kept findings say, so that the same thing is said once: one image or bundle
+        # checked twice (a jar listed twice under one name in an .obr) must not repeat itself.
+        self._said: set[tuple[str, str | None, int | None, str]] = set()
 
     def run(self, view: Located) -> None:
         chain, own_entry = view.chain, view.entry
@@ -78,10 +85,14 @@ class Checker:
                 )
 
     def _add(self, finding: Finding) -> None:
+        said = (finding.code, finding.entry, finding.line, finding.message)
+        if said in self._said:
+            return
         count = self._counts.get(finding.code, 0) + 1
         self._counts[finding.code] = count
         if count <= self.settings.findings_per_code:
             self.findings.append(finding)
+            self._said.add(said)
             self._severity.setdefault(finding.code, finding)
 
     def finish(self) -> list[Finding]:
@@ -182,25 +193,40 @@ def _check_artifact(target: Target, checker: Checker, result: FileReport) -> Non
             plugin_jar = obr.root_jars[0] if obr is not None and obr.root_jars else None
             dependencies = set(obr.dependency_jars) if obr is not None else set()
             descriptor: DescriptorView | None = None
+            # The plugin jar, its marketing descriptor and every bundled archive walked: the
+            # platform rules see them together, last (see PlatformView).
+            plugin: tuple[ArchiveView, MarketingView] | None = None
+            bundles: list[ArchiveView] = []
+            # What the secrets rules may read of text entries, for the whole file.
+            text_budget = TextBudget()
 
             def visit(nested: ArchiveView) -> None:
                 # An OBR's bundles are checked while the walk has them open, once each.
-                nonlocal descriptor
-                if obr is None or nested.depth != 1 or not nested.readable:
-                    return
-                if nested.name == plugin_jar:
-                    descriptor = _check_plugin(nested, checker, budget)
-                elif nested.name in dependencies:
-                    checker.run(ManifestView(nested, None))
+                nonlocal descriptor, plugin
+                bundles.append(nested)
+                if obr is not None and nested.depth == 1 and nested.readable:
+                    if nested.name == plugin_jar:
+                        descriptor, marketing = _check_plugin(nested, checker, budget)
+                        plugin = nested, marketing
+                    elif nested.name in dependencies:
+                        checker.run(ManifestView(nested, None))
+                # After the documents (taken from their cache), before the container rules.
+                if nested.readable:
+                    checker.run(TextEntriesView(nested, text_budget, last=False))
 
             _walk_bundles(top, checker, visit)
             if obr is not None:
                 checker.run(obr)
                 checker.run(obr.obr_xml)
             elif top.readable and top.entries:
-                descriptor = _check_plugin(top, checker, budget)
+                descriptor, marketing = _check_plugin(top, checker, budget)
+                plugin = top, marketing
+            if top.readable:
+                checker.run(TextEntriesView(top, text_budget, last=True))
             # Last: what the checks above read whole was verified then, not inflated again.
             checker.run(top)
+            if plugin is not None:
+                checker.run(PlatformView(*plugin, bundles, dependencies))
             if descriptor is not None:
                 result.app_key = _resolved(descriptor.key)
                 result.app_version = _resolved(descriptor.version)
@@ -241,7 +267,9 @@ def _resolved(value: str | None) -> str | None:
     return None if value is None or has_placeholder(value) else value
 
 
-def _check_plugin(archive: ArchiveView, checker: Checker, budget: DecodeBudget) -> DescriptorView:
+def _check_plugin(
+    archive: ArchiveView, checker: Checker, budget: DecodeBudget
+) -> tuple[DescriptorView, MarketingView]:
     limits = archive.limits
     descriptor = DescriptorView(archive, limits, in_source=False)
     marketing = MarketingView(archive, limits, in_source=False)
@@ -253,7 +281,7 @@ def _check_plugin(archive: ArchiveView, checker: Checker, budget: DecodeBudget) 
         size = archive.size_of(ref)
         if size is not None:  # a missing image is the descriptor rules' finding
             _check_entry_image(archive, ref, size, image_types, checker, budget)
-    return descriptor
+    return descriptor, marketing
 
 
 def referenced_images(
@@ -337,6 +365,8 @@ def _check_source(target: Target, checker: Checker, result: FileReport) -> None:
             result.assets[name] = CheckedAsset(
                 name, view.size, view.sha256, tuple(t.name for t in image_types)
             )
+    # Every file of the tree goes into the jar: its text is scanned too (the secrets rules).
+    checker.run(TextEntriesView(tree, TextBudget(), last=True))
 
 
 def _changed_images(target: Target) -> set[str] | None:

@@ -12,7 +12,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Protocol
 
@@ -175,6 +175,29 @@ class ArchiveView:
             return None
         return self.archive.read(entry, self.limits.max_image_bytes)
 
+    def read_head(self, path: str, max_bytes: int) -> tuple[bytes, int] | None:
+        """An entry's first ``max_bytes`` and its whole size; None when it cannot be read.
+
+        A document already read is taken from the cache. Any other entry is streamed to its end
+        (verified on the way, so the container rules do not inflate it again) and only its head
+        is kept: a 50 MB entry costs its inflation, never its size in memory.
+        """
+        entry = self.by_name.get(path)
+        if entry is None or entry.is_dir or self._closed:
+            return None
+        cached = self._cache.get(path)
+        if cached is not None:
+            return cached[:max_bytes], len(cached)
+        head = bytearray()
+        size = 0
+        for chunk in self.archive.iter_entry(entry):
+            if len(head) < max_bytes:
+                head += chunk[: max_bytes - len(head)]
+            size += len(chunk)
+        if self.archive.entry_issue(entry) is not None:
+            return None  # the container rules say why
+        return bytes(head), size
+
     def size_of(self, path: str) -> int | None:
         entry = self.by_name.get(path)
         return None if entry is None or entry.is_dir else entry.file_size
@@ -203,6 +226,8 @@ class ArchiveView:
                     self.depth_exceeded.append(entry.name)
                 if entry.name == MANIFEST and entry.file_size <= self.limits.max_document_bytes:
                     self.read(MANIFEST)  # kept: a released bundle still answers for it
+                elif entry.name in self.maven_properties and self.by_name[entry.name] is entry:
+                    self.read(entry.name)  # kept too: what the bundle is, for the PLT rules
                 else:
                     self.archive.verify(entry)
                 if self.archive.budget.exhausted:
@@ -212,6 +237,62 @@ class ArchiveView:
     @functools.cached_property
     def by_index(self) -> dict[int, ZipEntry]:
         return {entry.index: entry for entry in self.entries}
+
+    @functools.cached_property
+    def class_levels(self) -> dict[int, ClassLevel]:
+        """The base classes by class-file major version (52: Java 8, 61: Java 17), lowest first.
+
+        Read from the first 8 bytes of each ``.class`` entry that the reader kept while
+        verifying it (``ZipArchive.heads``): nothing is inflated for this. So ask it after the
+        archive was verified (the container rules do that); an open archive not yet verified is
+        verified first. Multi-release classes (``META-INF/versions/N/``) are left out: the base
+        classes are what a host on the oldest Java loads. So is ``module-info.class``, which no
+        class loader loads as a class. An entry without the class-file magic is not counted.
+        """
+        if not self._verified and not self._closed:
+            self.read_issues()
+        found: dict[int, list[Any]] = {}
+        for index, head in self.archive.heads.items():
+            name = self.by_index[index].name
+            if name.startswith(MULTI_RELEASE) or name.rsplit("/", 1)[-1] == "module-info.class":
+                continue
+            if len(head) < 8 or head[:4] != CLASS_MAGIC:
+                continue
+            major = int.from_bytes(head[6:8], "big")
+            level = found.setdefault(major, [0, name])
+            level[0] += 1
+        return {
+            major: ClassLevel(major, count, first)
+            for major, (count, first) in sorted(found.items())
+        }
+
+    @functools.cached_property
+    def maven_properties(self) -> tuple[str, ...]:
+        """The ``META-INF/maven/GROUP/ARTIFACT/pom.properties`` entries, at most 16.
+
+        Maven writes one per artifact it builds; a shaded jar holds one per library shaded in.
+        """
+        found = [
+            e.name
+            for e in self.entries
+            if e.name.startswith("META-INF/maven/")
+            and e.name.endswith("/pom.properties")
+            and e.name.count("/") == 4
+            and e.file_size <= MAX_POM_PROPERTIES_BYTES
+        ]
+        return tuple(dict.fromkeys(found))[:MAX_POM_PROPERTIES]
+
+    def maven_artifacts(self) -> list[tuple[str, str]]:
+        """(groupId, artifactId) of each ``maven_properties`` entry, from its text or its path."""
+        artifacts: list[tuple[str, str]] = []
+        for name in self.maven_properties:
+            _, _, group, artifact, _ = name.split("/")
+            data = self.read(name)
+            values = _properties(data) if data is not None else {}
+            found = (values.get("groupId", group), values.get("artifactId", artifact))
+            if found not in artifacts:
+                artifacts.append(found)
+        return artifacts
 
     def nested(self) -> Iterator[NestedArchive]:
         """Every archive bundled in this one (``*.jar`` entries), opened lazily.
@@ -261,8 +342,13 @@ class ArchiveView:
         return view
 
     def retire(self) -> None:
-        """Keep the directory and the manifest, free everything else."""
+        """Keep the directory, the manifest and the Maven pom.properties, free everything else.
+
+        The class-file versions captured while verifying (``class_levels``) stay as well.
+        """
         self.read(MANIFEST)
+        for name in self.maven_properties:
+            self.read(name)
         self.close()
         self._closed = True
 
@@ -289,6 +375,76 @@ class ArchiveView:
 
 def is_archive_name(name: str) -> bool:
     return name.lower().endswith(".jar")
+
+
+CLASS_MAGIC = b"\xca\xfe\xba\xbe"
+MULTI_RELEASE = "META-INF/versions/"
+MAX_POM_PROPERTIES = 16
+MAX_POM_PROPERTIES_BYTES = 64 * 1024
+BUNDLED_LIBRARIES = "META-INF/lib/"
+
+
+@dataclass(frozen=True, slots=True)
+class ClassLevel:
+    """The base classes of one archive compiled to one class-file major version."""
+
+    major: int
+    count: int
+    first: str  # the first such entry, in directory order
+
+
+def _properties(data: bytes) -> dict[str, str]:
+    """``key=value`` lines of a Java properties file (enough for Maven's pom.properties)."""
+    values: dict[str, str] = {}
+    for line in data.decode("latin-1").splitlines():
+        line = line.strip()
+        if not line or line[0] in "#!":
+            continue
+        key, _, value = line.partition("=" if "=" in line else ":")
+        values.setdefault(key.strip(), value.strip())
+    return values
+
+
+class PlatformView:
+    """An artifact's plugin jar with the archives bundled with it, seen together once every
+    one of them was walked and verified: what the platform rules (PLT) compare with the host
+    products the plugin's marketing descriptor declares.
+
+    ``libraries`` are the plugin jar's ``META-INF/lib/*.jar`` (on its bundle class path);
+    ``dependencies`` an OBR's ``dependencies/*.jar``. Bundled archives are released by then and
+    answer from what they kept: their directory, manifest, Maven pom.properties and
+    class-file versions. The engine runs this view last, so it inflates nothing.
+    """
+
+    chain = ""
+    entry = None
+
+    def __init__(
+        self,
+        plugin: ArchiveView,
+        marketing: MarketingView,
+        bundles: list[ArchiveView],
+        dependencies: set[str] | frozenset[str] = frozenset(),
+    ) -> None:
+        self.plugin = plugin
+        self.marketing = marketing
+        inside = plugin.chain
+        self.libraries = [
+            view
+            for view in bundles
+            if view.depth == plugin.depth + 1
+            and view.chain.startswith(inside)
+            and view.name.startswith(BUNDLED_LIBRARIES)
+            and "/" not in view.name[len(BUNDLED_LIBRARIES) :]
+        ]
+        self.dependencies = [
+            view for view in bundles if view.depth == 1 and view.name in dependencies
+        ]
+
+    @property
+    def archives(self) -> list[ArchiveView]:
+        """The archives whose classes a host loads: the plugin, its libraries, dependencies."""
+        return [self.plugin, *self.libraries, *self.dependencies]
 
 
 # ---- source trees --------------------------------------------------------------------------
@@ -357,6 +513,23 @@ class SourceTreeView:
         with candidate.open("rb") as handle:
             data = handle.read(limit + 1)
         return None if len(data) > limit else data
+
+    def files(self) -> list[str]:
+        """Every regular file of the tree, walked as for ``image_files``, in a stable order."""
+        return sorted(self._listing.files)
+
+    def read_head(self, path: str, max_bytes: int) -> tuple[bytes, int] | None:
+        """A file's first ``max_bytes`` and its whole size; None when it cannot be read."""
+        candidate = self._path(path)
+        if candidate is None:
+            return None
+        try:
+            with candidate.open("rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                head = handle.read(max_bytes)
+        except OSError:
+            return None
+        return head, max(size, len(head))
 
     def image_files(self) -> list[str]:
         """Every image file in the tree, as a relative POSIX path, in a stable order.
@@ -431,6 +604,82 @@ def _realpath(path: Path) -> Path | None:
         return Path(os.path.realpath(path))
     except (OSError, ValueError, RuntimeError):
         return None
+
+
+# ---- text entries, for content scans ------------------------------------------------------
+
+# What content scans (the secrets rules) may read of one checked file: the artifact with every
+# archive bundled in it, or a source tree. Past it, entries are listed as not scanned.
+TEXT_SCAN_BYTES_PER_FILE = 32 * 1024 * 1024
+
+
+@dataclass(eq=False)  # one per checked file, told apart by identity (rules key caches on it)
+class TextBudget:
+    """Bytes the content scans of one checked file may still read, and what they did not scan
+    whole: ``cut`` names entries read (or, says the rule, scanned) only in part, ``skipped``
+    entries not read at all (the budget was spent). Names are located (``lib/x.jar!/a.txt``)."""
+
+    remaining: int = TEXT_SCAN_BYTES_PER_FILE
+    cut: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class TextSample:
+    """The head of one entry: ``data`` (at most what was asked) and the entry's whole ``size``."""
+
+    data: bytes
+    size: int
+
+    @property
+    def cut(self) -> bool:
+        return self.size > len(self.data)
+
+
+class TextEntriesView:
+    """The files of one archive (top-level or bundled) or of a source tree, for rules that scan
+    what entries say (the secrets rules), bounded.
+
+    ``read_head`` reads at most ``max_bytes`` of an entry, charged to the checked file's
+    ``budget``. The engine runs this view on an archive after its documents and images were
+    read and before its container rules, so each byte is still inflated once. ``last`` marks the
+    checked file's last such view (the artifact itself, or the tree), where the budget's account
+    of the whole file can be reported.
+    """
+
+    entry = None
+
+    def __init__(
+        self, container: ArchiveView | SourceTreeView, budget: TextBudget, *, last: bool
+    ) -> None:
+        self.container = container
+        self.chain = container.chain
+        self.budget = budget
+        self.last = last
+
+    def names(self) -> list[str]:
+        """Every file entry (no directories), each name once, in the container's order."""
+        if isinstance(self.container, ArchiveView):
+            return list(dict.fromkeys(e.name for e in self.container.entries if not e.is_dir))
+        return self.container.files()
+
+    def size_of(self, name: str) -> int | None:
+        return self.container.size_of(name)
+
+    def read_head(self, name: str, max_bytes: int) -> TextSample | None:
+        """The entry's first bytes (at most ``max_bytes``, less when the budget is nearly spent);
+        None when it cannot be read or the budget is spent (then it is in ``budget.skipped``)."""
+        if self.budget.remaining <= 0:
+            self.budget.skipped.append(self.chain + name)
+            return None
+        read = self.container.read_head(name, min(max_bytes, self.budget.remaining))
+        if read is None:
+            return None
+        data, size = read
+        self.budget.remaining -= len(data)
+        if size > len(data):
+            self.budget.cut.append(self.chain + name)
+        return TextSample(data, size)
 
 
 # ---- documents ----------------------------------------------------------------------------

@@ -8,11 +8,26 @@ from assetcheck.rules import (
     container,
     descriptor,
     files,
+    hygiene,
     images,
     manifest,
     marketing,
     obr,
+    platform,
+    secrets,
     xml,
 )
 
-MODULES = (container, descriptor, files, images, manifest, marketing, obr, xml)
+MODULES = (
+    container,
+    descriptor,
+    files,
+    hygiene,
+    images,
+    manifest,
+    marketing,
+    obr,
+    platform,
+    secrets,
+    xml,
+)

@@ -40,6 +40,10 @@ DC_COMPATIBLE = "atlassian-data-center-compatible"
 # boolean too, but must be "true": DSC031 checks it.
 BOOLEAN_PARAMS = ("atlassian-licensing-enabled", "read-only-access-mode-compatible")
 IMAGE_PARAMS = ("plugin-icon", "plugin-logo", "plugin-banner", "vendor-icon", "vendor-logo")
+# What UPM installs (UPM 6.4.1 code); a missing attribute means 1.
+SUPPORTED_PLUGINS_VERSIONS = (None, "1", "2", "3")
+# Modules whose presence makes UPM refuse the whole descriptor (UPM 6.4.1 code).
+REFUSED_MODULES = ("remote-plugin-container",)
 SHOWN_PLACES = 5  # places a finding names before it counts the rest
 MAX_FINDINGS = 20  # findings of one kind listed one by one per file; one more sums up the rest
 PARAM_HINT = "Add it to <plugin-info> in src/main/resources/atlassian-plugin.xml"
@@ -305,28 +309,75 @@ def name_against_listing_principles(view: DescriptorView) -> Iterator[Problem]:
             break
 
 
+def _plugins_version(root: Any) -> str | None:
+    """The declared plugins-version, stripped; None when the descriptor declares none.
+
+    ``pluginsVersion`` is the spelling deprecated in plugin framework 2.1; UPM still reads it.
+    """
+    value = root.get("plugins-version", root.get("pluginsVersion"))
+    return None if value is None else value.strip()
+
+
 @rule("DSC007", ERROR, DescriptorView)
 def plugins_version(view: DescriptorView) -> Iterator[Problem]:
     """The descriptor does not declare ``plugins-version="2"`` (an OSGi plugin).
 
-    Without it the plugin framework loads the jar as a version 1 plugin, a kind the Marketplace
-    no longer accepts for server-side apps.
+    UPM installs plugins-version 1, 2 and 3, but a descriptor without the attribute (or with
+    ``1``) is a legacy version 1 plugin, which hosts refuse where legacy plugins are switched
+    off, and OSGi plugins (version 2) are the only kind the Marketplace takes for server-side
+    apps. A value UPM does not know at all is DSC008's.
 
     Passing: ``<atlassian-plugin key=".." name=".." plugins-version="2">``.
-    Failing: no ``plugins-version``, or ``plugins-version="1"``.
+    Failing: no ``plugins-version``, ``plugins-version="1"`` or ``pluginsVersion="3"``.
     """
     root = _root(view)
     if root is None:
         return
-    # pluginsVersion is the spelling deprecated in plugin framework 2.1; it still works.
-    value = root.get("plugins-version", root.get("pluginsVersion"))
-    if value is None or value.strip() != "2":
-        found = "missing" if value is None else repr(value)
-        yield Problem(
-            f'plugins-version is {found} (expected plugins-version="2")',
-            hint='Add plugins-version="2" to <atlassian-plugin>.',
-            line=root.sourceline,
+    value = _plugins_version(root)
+    if value not in SUPPORTED_PLUGINS_VERSIONS or value == "2":
+        return  # "2" is right; an unsupported value is DSC008's
+    if value is None or value == "1":
+        found = (
+            "missing, so this is a legacy version 1 plugin"
+            if value is None
+            else "1, a legacy plugin"
         )
+        why = "hosts refuse legacy plugins where they are switched off"
+    else:
+        found = repr(value)
+        why = "UPM installs it, but the Marketplace takes OSGi (version 2) plugins"
+    yield Problem(
+        f'plugins-version is {found}: {why} (expected plugins-version="2")',
+        hint='Add plugins-version="2" to <atlassian-plugin>, as the SDK template does.',
+        line=root.sourceline,
+    )
+
+
+@rule("DSC008", ERROR, DescriptorView)
+def plugins_version_unsupported(view: DescriptorView) -> Iterator[Problem]:
+    """The descriptor's ``plugins-version`` is not one UPM can install (1, 2 or 3).
+
+    UPM refuses the jar with "Cannot install plugin with unsupported version '<v>'" (UPM 6.4.1
+    code); ``pluginsVersion``, the older spelling, is read the same way.
+
+    Passing: ``plugins-version="2"``.
+    Failing: ``plugins-version="4"``, ``plugins-version="2.0"``, ``pluginsVersion="two"``.
+    """
+    root = _root(view)
+    if root is None:
+        return
+    value = _plugins_version(root)
+    if value is None or value in SUPPORTED_PLUGINS_VERSIONS:
+        return
+    if view.in_source and has_placeholder(value):
+        return  # a Maven placeholder is normal in a source tree, a defect in a built jar
+    yield Problem(
+        f"Cannot install plugin with unsupported version '{clip(value)}' (UPM's words; "
+        'expected plugins-version="2")',
+        hint='Write plugins-version="2" on <atlassian-plugin>: UPM knows 1, 2 and 3 only, and '
+        "the Marketplace takes 2.",
+        line=root.sourceline,
+    )
 
 
 # ---- plugin-info --------------------------------------------------------------------------
@@ -790,3 +841,27 @@ def duplicate_module_keys(view: DescriptorView) -> Iterator[Problem]:
             "applications.",
             line=others[0].sourceline,
         )
+
+
+@rule("DSC041", ERROR, DescriptorView)
+def refused_module(view: DescriptorView) -> Iterator[Problem]:
+    """The descriptor declares a ``<remote-plugin-container>`` module, which UPM refuses.
+
+    UPM (6.4.1 code) will not install a descriptor that holds one, whatever else it declares.
+
+    Passing: a descriptor of ``<web-item>``, ``<servlet>`` and other host modules.
+    Failing: ``<remote-plugin-container key="container" display-url="https://acme.example"/>``.
+    """
+    root = _root(view)
+    if root is None:
+        return
+    for tag in REFUSED_MODULES:
+        found = root.findall(tag)
+        if found:
+            more = f" (and {len(found) - 1:,} more)" if len(found) > 1 else ""
+            yield Problem(
+                f"the descriptor declares <{tag}> on line {found[0].sourceline}{more}: UPM "
+                "refuses to install a plugin that does (expected only modules the host runs)",
+                hint=f"Remove the <{tag}> module from atlassian-plugin.xml.",
+                line=found[0].sourceline,
+            )

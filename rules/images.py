@@ -10,7 +10,9 @@ rules' finding, not these.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from assetcheck.api import (
@@ -25,6 +27,10 @@ from assetcheck.api import (
     rule,
 )
 
+Size = tuple[int, int]
+# A type whose size conflict with another type of the same image a rule outside this family
+# reports: the type left out -> (the other type, the rule that says it).
+SIZE_REPORTED_ELSEWHERE = {"highlight-cropped": ("highlight", "MKT012")}
 FORMAT_NAMES = {"png": "PNG", "jpeg": "JPEG", "gif": "GIF", "bmp": "BMP", "webp": "WebP"}
 EXTENSIONS = {"png": ".png", "jpeg": ".jpg or .jpeg", "gif": ".gif", "bmp": ".bmp"}
 # Where each format's data ends: what the trailing bytes come after.
@@ -68,6 +74,11 @@ def _a(image_type: ImageType) -> str:
     """The type as a noun phrase with its article: 'a logo image'."""
     article = "an" if image_type.name[:1] in "aeiou" else "a"
     return f"{article} {image_type.name} image"
+
+
+def _types(image_types: list[ImageType]) -> str:
+    """Types as one noun phrase: 'a logo image', 'a highlight image or a screenshot image'."""
+    return " or ".join(_a(t) for t in image_types)
 
 
 # ---- what the file is ----------------------------------------------------------------------
@@ -134,13 +145,17 @@ def format_not_for_type(image: ImageView) -> Iterator[Problem]:
     facts = image.facts
     if facts is None or facts.format not in UPLOAD_FORMATS:
         return  # IMG002 reports formats the Marketplace takes for no type at all
-    for image_type in image.types:
-        if facts.format not in image_type.formats:
-            yield Problem(
-                f"{_format_name(facts.format)} is not what the listing guidelines ask for "
-                f"{_a(image_type)} (expected {_formats(image_type.formats)}; the API accepts it)",
-                hint=f"Export it as {_formats(image_type.formats)}" + _renamed(image),
-            )
+    wrong = [t for t in image.types if facts.format not in t.formats]
+    if not wrong:
+        return
+    # One format that suits every type the image is used as, when there is one.
+    common = [f for f in wrong[0].formats if all(f in t.formats for t in image.types)]
+    expected = _formats(tuple(common) or wrong[0].formats)
+    yield Problem(
+        f"{_format_name(facts.format)} is not what the listing guidelines ask for "
+        f"{_types(wrong)} (expected {expected}; the API accepts it)",
+        hint=f"Export it as {expected}" + _renamed(image),
+    )
 
 
 @rule("IMG004", ERROR, ImageView)
@@ -176,29 +191,136 @@ def extension_mismatch(image: ImageView) -> Iterator[Problem]:
 # ---- size for the type ---------------------------------------------------------------------
 
 
-def _size_problems(image: ImageView, *, certain: bool) -> Iterator[Problem]:
+@dataclass(frozen=True, slots=True)
+class _Misfit:
+    """One type an image's size does not suit, and why."""
+
+    image_type: ImageType
+    problem: str  # what the type expects, from the image-type table
+    basis: str  # for a size that is not Atlassian's, where the number comes from
+
+
+def _size_types(image: ImageView) -> tuple[ImageType, ...]:
+    """The types an image's size is judged against: a type whose conflict another rule
+    reports (a highlight's crop that is a full highlight: MKT012) is left out."""
+    names = {t.name for t in image.types}
+    return tuple(
+        t for t in image.types if SIZE_REPORTED_ELSEWHERE.get(t.name, (None,))[0] not in names
+    )
+
+
+def _scaled_by_host(image_type: ImageType, width: int, height: int) -> Size | None:
+    """The accepted size a descriptor image is shown at when UPM scales this one down to it.
+
+    UPM reads the descriptor's images (``plugin-icon``, ``plugin-logo``...) from the jar and
+    shows them at its own size, so an image larger than that, in the same proportions, is
+    only scaled down. Listing images are uploaded, and what the Marketplace does with a wrong
+    size is not published: they never count as scaled.
+    """
+    if image_type.upload_type is not None:
+        return None  # uploaded: a listing image, or one of the partner profile
+    for accepted in image_type.sizes:
+        if (
+            width >= accepted[0]
+            and height >= accepted[1]
+            and _same_proportions((width, height), accepted)
+        ):
+            return accepted
+    return None
+
+
+def _same_proportions(size: Size, other: Size, tolerance: float = 0.01) -> bool:
+    return abs(size[0] * other[1] - size[1] * other[0]) <= tolerance * size[1] * other[0]
+
+
+def _misfits(image: ImageView) -> list[_Misfit]:
     facts = image.facts
     # A pixel bomb's header is hostile, not a size to fix: IMG020 reports it.
     if facts is None or facts.width is None or facts.height is None or facts.pixel_bomb:
-        return
-    for image_type in image.types:
-        if image_type.certain != certain:
-            continue
+        return []
+    found = []
+    for image_type in _size_types(image):
         problem = image_type.size_problem(facts.width, facts.height)
-        if problem is None:
+        if problem is None or _scaled_by_host(image_type, facts.width, facts.height):
             continue
-        actual = format_size((facts.width, facts.height))
-        basis = "" if certain else f" ({image_type.status}: {image_type.source})"
-        target = (
-            format_size(image_type.nearest(facts.width, facts.height))
-            if image_type.sizes
-            else "an accepted size"
+        if image_type.sizes:
+            problem = "expected " + " or ".join(format_size(s) for s in image_type.sizes)
+        basis = "" if image_type.certain else f"{image_type.status}: {image_type.source}"
+        found.append(_Misfit(image_type, problem, basis))
+    return found
+
+
+def _fit_cost(size: Size, target: Size) -> float:
+    """How far the image must be scaled to fit inside ``target``, up or down alike."""
+    return abs(math.log(min(target[0] / size[0], target[1] / size[1])))
+
+
+def _target(image: ImageView, size: Size) -> tuple[Size | None, list[ImageType]]:
+    """The size that suits every type the image is used as, and the types when none does.
+
+    Among the accepted sizes they share, the one reached with the least scaling, keeping the
+    proportions (a 1230x800 highlight goes to 1840x900, not to the "nearest" 920x450).
+    """
+    sized = [t for t in _size_types(image) if t.sizes and not _scaled_by_host(t, size[0], size[1])]
+    if not sized:
+        return None, []
+    shared = [s for s in sized[0].sizes if all(s in t.sizes for t in sized[1:])]
+    if not shared:
+        return None, sized
+    return min(shared, key=lambda target: _fit_cost(size, target)), []
+
+
+def _round(value: float) -> int:
+    return max(1, int(value + 0.5))
+
+
+def resize_advice(size: Size, target: Size) -> str:
+    """How to reach ``target`` from ``size`` without distorting the image."""
+    (width, height), (goal_w, goal_h) = size, target
+    goal = format_size(target)
+    if _same_proportions(size, target):
+        if width >= goal_w * 0.99:  # scaling up by under 1 % blurs nothing
+            return f"scale it to {goal}"
+        return f"export it again at {goal} (scaling {format_size(size)} up blurs it)"
+    if width * goal_h > height * goal_w:  # wider than the target: pad the height or crop the width
+        scaled = (goal_w, _round(height * goal_w / width))
+        cropped = (_round(height * goal_w / goal_h), height)
+        pad, crop = "height", "width"
+    else:  # taller than the target: pad the width or crop the height
+        scaled = (_round(width * goal_h / height), goal_h)
+        cropped = (width, _round(width * goal_h / goal_w))
+        pad, crop = "width", "height"
+    return (
+        f"scale it to {format_size(scaled)} (keeping its proportions) then pad the {pad} to "
+        f"{goal}, or crop the {crop} to {format_size(cropped)} then scale it to {goal}"
+    )
+
+
+def _size_finding(image: ImageView, misfits: list[_Misfit]) -> Problem:
+    facts = image.facts
+    assert facts is not None and facts.width is not None and facts.height is not None
+    size = (facts.width, facts.height)
+    if len(misfits) == 1:
+        [misfit] = misfits
+        basis = f" ({misfit.basis})" if misfit.basis else ""
+        expectations = f"{_a(misfit.image_type)}: {misfit.problem}{basis}"
+    else:
+        expectations = " or for ".join(
+            f"{_a(m.image_type)} ({m.problem}{'; ' + m.basis if m.basis else ''})" for m in misfits
         )
-        yield Problem(
-            f"the image is {actual} pixels, not an accepted size for {_a(image_type)}: "
-            f"{problem}{basis}",
-            hint=f"Export it at {target}; `assetcheck image-types` lists every type's sizes.",
+    message = f"the image is {format_size(size)} pixels, not an accepted size for {expectations}"
+    target, clashing = _target(image, size)
+    if target is not None:
+        advice = resize_advice(size, target)
+        hint = f"{advice[0].upper()}{advice[1:]}."
+    elif clashing:
+        hint = (
+            f"No one size suits {_types(clashing)}: give each reference its own image, "
+            "exported at its type's size (`assetcheck image-types`)."
         )
+    else:
+        hint = "Export it at an accepted size; `assetcheck image-types` lists every type's sizes."
+    return Problem(message, hint=hint)
 
 
 @rule("IMG010", ERROR, ImageView)
@@ -207,13 +329,17 @@ def wrong_size(image: ImageView) -> Iterator[Problem]:
 
     Only for types whose sizes are official or known from a copy of Atlassian's docs (status
     ``official`` or ``copy`` in ``assetcheck image-types``: ``logo``, ``banner``, the highlights,
-    screenshots).
-    The message names the accepted sizes and the nearest one.
+    screenshots). One finding per image, naming every type it is used as whose size it misses
+    (conventional ones too, which IMG011 then leaves alone), and how to reach a size that suits
+    them all keeping the image's proportions (scale and pad, or crop and scale), or that no one
+    size does. A highlight's crop that is the full highlight is MKT012's finding, not this one's.
 
     Passing: a 144x144 ``logo``; a 1840x900 or 920x450 ``highlight``.
     Failing: a 1120x548 ``logo`` (expected 144x144); a 1839x635 ``highlight``.
     """
-    yield from _size_problems(image, certain=True)
+    misfits = _misfits(image)
+    if any(m.image_type.certain for m in misfits):
+        yield _size_finding(image, misfits)
 
 
 @rule("IMG011", WARNING, ImageView)
@@ -222,12 +348,49 @@ def unusual_size(image: ImageView) -> Iterator[Problem]:
 
     For types whose sizes are a convention or unknown (status ``convention`` or ``unknown`` in
     ``assetcheck image-types``: the descriptor's icons and logos): a warning, because no
-    official number exists to hold the image to.
+    official number exists to hold the image to. Said by IMG010 instead when the image also
+    misses an official size; a descriptor image larger than its size in the same proportions
+    is IMG012's (UPM scales it down).
 
     Passing: a 16x16 ``plugin-icon``; a 72x72 ``vendor-logo``.
-    Failing: a 32x32 ``plugin-icon`` (expected 16x16).
+    Failing: a 32x24 ``plugin-icon`` (expected 16x16); an 8x8 ``plugin-icon``.
     """
-    yield from _size_problems(image, certain=False)
+    misfits = _misfits(image)
+    if misfits and not any(m.image_type.certain for m in misfits):
+        yield _size_finding(image, misfits)
+
+
+@rule("IMG012", INFO, ImageView)
+def scaled_by_upm(image: ImageView) -> Iterator[Problem]:
+    """A descriptor image is larger than its type's size, in the same proportions: UPM scales it.
+
+    UPM reads the descriptor's images (``plugin-icon``, ``plugin-logo``, ``plugin-banner``,
+    ``vendor-icon``, ``vendor-logo``) from the jar and shows them at its own size, so a larger
+    image in the same proportions is shown scaled down: nothing breaks, hence information only.
+    A 144x144 listing logo reused as the plugin icon is the usual case.
+
+    Passing: a 16x16 ``plugin-icon``.
+    Failing: a 144x144 image as ``plugin-icon`` (UPM shows it scaled to 16x16).
+    """
+    facts = image.facts
+    if facts is None or facts.width is None or facts.height is None or facts.pixel_bomb:
+        return
+    size = (facts.width, facts.height)
+    scaled = [
+        (t, shown)
+        for t in _size_types(image)
+        if t.size_problem(*size) is not None and (shown := _scaled_by_host(t, *size))
+    ]
+    if not scaled:
+        return
+    shown_as = " and ".join(f"{_a(t)} at {format_size(s)}" for t, s in scaled)
+    yield Problem(
+        f"the image is {format_size(size)} pixels: UPM reads it from the jar and shows it as "
+        f"{shown_as}, scaling it down in the same proportions (nothing to fix; "
+        f"{scaled[0][0].status}: {scaled[0][0].source})",
+        hint="Nothing to do; an image drawn for the size it is shown at reads better and is "
+        "smaller.",
+    )
 
 
 # ---- integrity -----------------------------------------------------------------------------
@@ -334,13 +497,14 @@ def larger_than_type_allows(image: ImageView) -> Iterator[Problem]:
     Passing: a 200 KB highlight.
     Failing: a 25 MB uncompressed highlight.
     """
-    for image_type in image.types:
-        if image_type.max_bytes is not None and image.size > image_type.max_bytes:
-            yield Problem(
-                f"the file is {image.size:,} bytes, over the {_bytes(image_type.max_bytes)} "
-                f"limit for {_a(image_type)} (a guard: Atlassian publishes no maximum)",
-                hint="Compress it (e.g. `optipng -o5`, or JPEG quality 85) or reduce its size.",
-            )
+    over = [t for t in image.types if t.max_bytes is not None and image.size > t.max_bytes]
+    if over:
+        limit = min(t.max_bytes or 0 for t in over)
+        yield Problem(
+            f"the file is {image.size:,} bytes, over the {_bytes(limit)} limit for "
+            f"{_types(over)} (a guard: Atlassian publishes no maximum)",
+            hint="Compress it (e.g. `optipng -o5`, or JPEG quality 85) or reduce its size.",
+        )
 
 
 @rule("IMG041", WARNING, ImageView)

@@ -726,3 +726,103 @@ def bundle_version_mismatch(view: ManifestView) -> Iterator[Problem]:
                 "hard-coded <Bundle-Version> from the AMPS <instructions>.",
                 line=header.line,
             )
+
+
+# Descriptor elements AMPS refuses in a transformerless plugin (ValidateManifestMojo): the
+# plugin framework does not transform such a jar, so nothing would create these beans.
+TRANSFORMER_ONLY = ("component", "component-import", "module-type")
+
+
+@rule("MF025", ERROR, ManifestView)
+def transformerless_descriptor(view: ManifestView) -> Iterator[Problem]:
+    """A transformerless plugin holds ``<component>``, ``<component-import>`` or ``<module-type>``.
+
+    With ``Atlassian-Plugin-Key`` set, the plugin framework does not transform the jar, so
+    these elements would never take effect; AMPS refuses to build such a plugin ("...
+    This is not allowed when Atlassian-Plugin-Key is set.") and the SDK guide tells you to
+    replace them with Atlassian Spring Scanner annotations.
+
+    Passing: ``Atlassian-Plugin-Key: com.acme.x`` with ``@Component``/``@ComponentImport``
+    annotations instead of the elements.
+    Failing: ``Atlassian-Plugin-Key: com.acme.x`` and ``<component-import key="ao"
+    interface="com.atlassian.activeobjects.external.ActiveObjects"/>`` in the descriptor.
+    """
+    if not _is_plugin(view) or view.descriptor is None or not _has(view, "Atlassian-Plugin-Key"):
+        return
+    root = view.descriptor.root
+    if root is None or root.tag != "atlassian-plugin":
+        return  # the XML and descriptor rules report it
+    for tag in TRANSFORMER_ONLY:
+        found = root.findall(tag)
+        if not found:
+            continue
+        where = f"line {found[0].sourceline}"
+        if len(found) > 1:
+            where += f" and {len(found) - 1:,} more"
+        yield Problem(
+            f"atlassian-plugin.xml contains a definition of {tag}. This is not allowed when "
+            f"Atlassian-Plugin-Key is set. (AMPS's words; <{tag}> on {where})",
+            entry=view.descriptor.entry,
+            line=found[0].sourceline,
+            hint=_TRANSFORMER_HINTS[tag],
+        )
+
+
+_TRANSFORMER_HINTS = {
+    "component": "Replace <component> with a Spring Scanner @Component (or @ExportAsService) "
+    "annotation on the class, or drop <Atlassian-Plugin-Key> to stay a transformed plugin.",
+    "component-import": "Replace <component-import> with @ComponentImport on the injected "
+    "field or constructor parameter (Atlassian Spring Scanner), or drop "
+    "<Atlassian-Plugin-Key> to stay a transformed plugin.",
+    "module-type": "Declare the module type with @ModuleType on a ModuleDescriptorFactory "
+    "(Atlassian Spring Scanner), or drop <Atlassian-Plugin-Key> to stay a transformed plugin.",
+}
+
+
+@rule("MF026", WARNING, ManifestView)
+def scan_folders_missing(view: ManifestView) -> Iterator[Problem]:
+    """A folder named in ``Atlassian-Scan-Folders`` is not in the jar.
+
+    The plugin framework reads extra descriptor XML from each comma-separated folder of this
+    header (plugin framework code); a folder that is not in the jar contributes nothing, so
+    the modules meant to be there are silently missing. A warning: the framework does not
+    refuse the plugin.
+
+    Passing: ``Atlassian-Scan-Folders: META-INF/plugin-descriptors`` with
+    ``META-INF/plugin-descriptors/jira.xml`` in the jar.
+    Failing: the same header in a jar without a ``META-INF/plugin-descriptors/`` folder.
+    """
+    if view.descriptor is None:
+        return
+    headers = _headers(view, "Atlassian-Scan-Folders")
+    if not headers:
+        return
+    folders = _folders(view)
+    for header in headers:
+        missing = []
+        for part in header.value.split(","):
+            folder = part.strip().strip("/")
+            if folder and folder not in folders and folder not in missing:
+                missing.append(folder)
+        if missing:
+            shown = ", ".join(_shown(f) for f in missing[:SHOWN])
+            more = f" and {len(missing) - SHOWN:,} more" if len(missing) > SHOWN else ""
+            plural = "s" if len(missing) > 1 else ""
+            yield Problem(
+                f"Atlassian-Scan-Folders names the folder{plural} {shown}{more}, not in the jar "
+                "(expected each listed folder to hold descriptor XML)",
+                hint="Put the extra descriptors under src/main/resources/<folder>/, or remove "
+                "the folder from <Atlassian-Scan-Folders> in the AMPS <instructions>.",
+                line=header.line,
+            )
+
+
+def _folders(view: ManifestView) -> set[str]:
+    """Every folder of the jar, named by its entries (a jar need not list folders itself)."""
+    folders: set[str] = set()
+    for entry in view.archive.entries:
+        parts = entry.name.rstrip("/").split("/")
+        last = len(parts) if entry.is_dir else len(parts) - 1
+        for depth in range(1, last + 1):
+            folders.add("/".join(parts[:depth]))
+    return folders

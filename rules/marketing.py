@@ -204,28 +204,39 @@ def min_above_max(view: MarketingView) -> Iterator[Problem]:
 
 @rule("MKT010", WARNING, MarketingView)
 def three_highlights(view: MarketingView) -> Iterator[Problem]:
-    """``<highlights>`` does not declare exactly three highlights.
+    """The marketing descriptor does not declare exactly three highlights.
 
     "We require three highlights for every app" (Marketplace guidance, known from a copy); the
     declared ones fill the listing's three highlight fields in order. A warning, not an error:
     the requirement is on the listing, which can also get its highlights from the listing form,
-    so the artifact itself is not rejected. For the same reason a marketing descriptor without
-    ``<highlights>`` is left alone.
+    so the artifact itself is not rejected. A descriptor with no ``<highlights>`` at all
+    declares none, as ``<highlights/>`` does.
 
     Passing: three ``<highlight image=".." cropped=".."/>`` elements.
-    Failing: ``<highlights/>``, or two highlights.
+    Failing: ``<highlights/>``, two highlights, or no ``<highlights>`` element.
     """
     root = _root(view)
     if root is None:
         return
-    for highlights in root.findall("highlights"):
+    hint = (
+        'Declare three <highlight image="images/hlN.png" cropped="images/hlN_cropped.png"/> '
+        "elements inside <highlights>, in the order they should appear."
+    )
+    all_highlights = root.findall("highlights")
+    if not all_highlights:
+        yield Problem(
+            f"no <highlights> (expected {HIGHLIGHTS} highlights: the Marketplace requires three "
+            "for every app)",
+            hint=hint,
+            line=root.sourceline,
+        )
+    for highlights in all_highlights:
         count = len(highlights.findall("highlight"))
         if count != HIGHLIGHTS:
             yield Problem(
                 f"<highlights> declares {count} highlight{'s' if count != 1 else ''} "
                 f"(expected {HIGHLIGHTS}: the Marketplace requires three for every app)",
-                hint='Declare three <highlight image="images/hlN.png" '
-                'cropped="images/hlN_cropped.png"/> elements, in the order they should appear.',
+                hint=hint,
                 line=highlights.sourceline,
             )
 
@@ -261,28 +272,43 @@ def highlight_incomplete(view: MarketingView) -> Iterator[Problem]:
 
 @rule("MKT012", ERROR, MarketingView)
 def cropped_is_full_image(view: MarketingView) -> Iterator[Problem]:
-    """A highlight's cropped version is the full image itself.
+    """A highlight's cropped version is a full highlight image (its own or another's).
 
     The cropped image is a 580x330 detail, not the 1840x900 screenshot: the same file cannot be
-    both sizes, so one of the two listing slots always gets an image of the wrong size, which
-    makes this an error. Seen in real apps, where the third highlight's ``cropped`` pointed at
-    its full image.
+    both sizes, so the listing's crop slot gets an image of the wrong size, which makes this an
+    error. Seen in real apps, where the third highlight's ``cropped`` pointed at its full
+    image. This rule is the one finding for it: the image rules check such an image as a
+    highlight only, not again as a crop.
 
     Passing: ``<highlight image="images/hl3.png" cropped="images/hl3_cropped.png"/>``.
-    Failing: ``<highlight image="images/hl3.png" cropped="images/hl3.png"/>``.
+    Failing: ``<highlight image="images/hl3.png" cropped="images/hl3.png"/>``, or a crop that
+    names highlight 1's full image.
     """
     root = _root(view)
     if root is None:
         return
-    for number, highlight in enumerate(root.findall("highlights/highlight"), 1):
-        image, cropped = highlight.get("image"), highlight.get("cropped")
-        if image is None or cropped is None or has_placeholder(image):
+    highlights = root.findall("highlights/highlight")
+    full: dict[str, int] = {}  # a full image -> the first highlight it is the image of
+    for number, highlight in enumerate(highlights, 1):
+        image = highlight.get("image")
+        if image is not None and not has_placeholder(image) and normalise_ref(image):
+            full.setdefault(normalise_ref(image), number)
+    for number, highlight in enumerate(highlights, 1):
+        cropped = highlight.get("cropped")
+        if cropped is None or has_placeholder(cropped):
             continue
-        if normalise_ref(image) and normalise_ref(image) == normalise_ref(cropped):
-            yield Problem(
-                f"highlight {number}'s cropped version is the full image '{normalise_ref(image)}' "
-                "(expected a separate 580x330 crop)",
-                hint="Make a 580x330 crop of the highlight, save it as e.g. "
-                'images/hlN_cropped.png and point cropped=".." at it.',
-                line=highlight.sourceline,
-            )
+        ref = normalise_ref(cropped)
+        image = highlight.get("image")
+        own = image is not None and not has_placeholder(image) and normalise_ref(image) == ref
+        owner = number if own else full.get(ref)
+        if owner is None:
+            continue
+        whose = "its own full image" if owner == number else f"highlight {owner}'s full image"
+        yield Problem(
+            f"highlight {number}'s cropped version is {whose} '{clip(ref)}', so the listing's "
+            "580x330 crop slot gets the full highlight (expected a separate 580x330 crop; the "
+            "image is checked as a highlight only)",
+            hint="Make a 580x330 crop of the highlight, save it as e.g. "
+            'images/hlN_cropped.png and point cropped=".." at it.',
+            line=highlight.sourceline,
+        )

@@ -307,3 +307,77 @@ def write_tree(root: Path, files: Files) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data.encode() if isinstance(data, str) else data)
     return root
+
+
+def class_file(major: int, body: bytes = b"\x00" * 32) -> bytes:
+    """A class file's bytes: the magic, minor 0 and ``major`` (52: Java 8, 61: 17, 65: 21)."""
+    return b"\xca\xfe\xba\xbe\x00\x00" + major.to_bytes(2, "big") + body
+
+
+def library_jar(
+    group: str,
+    artifact: str,
+    version: str = "1.0.0",
+    *,
+    symbolic_name: str | None = None,
+    pom: bool = True,
+    classes: Mapping[str, bytes] | None = None,
+    extra_poms: tuple[tuple[str, str], ...] = (),
+) -> bytes:
+    """A library jar as Maven builds it: a manifest (an OSGi bundle when ``symbolic_name``),
+    ``META-INF/maven/GROUP/ARTIFACT/pom.properties`` (unless ``pom`` is False; ``extra_poms``
+    adds more, as shading does) and its classes (one Java 11 class by default)."""
+    headers = {"Manifest-Version": "1.0", "Created-By": "Maven JAR Plugin 3.3.0"}
+    if symbolic_name is not None:
+        headers |= {
+            "Bundle-ManifestVersion": "2",
+            "Bundle-SymbolicName": symbolic_name,
+            "Bundle-Version": version,
+        }
+    files: dict[str, bytes | str] = {"META-INF/MANIFEST.MF": wrap_manifest(headers)}
+    poms = ((group, artifact), *extra_poms) if pom else extra_poms
+    for pom_group, pom_artifact in poms:
+        files[f"META-INF/maven/{pom_group}/{pom_artifact}/pom.properties"] = (
+            f"#Created by Apache Maven 3.9.6\nartifactId={pom_artifact}\n"
+            f"groupId={pom_group}\nversion={version}\n"
+        )
+    if classes is None:
+        classes = {
+            f"{group.replace('.', '/')}/{artifact.replace('-', '')}/Lib.class": class_file(55)
+        }
+    files.update(classes)
+    return make_zip(files)
+
+
+# ---- secrets (the SEC rules) -------------------------------------------------------------------
+# Secret-shaped strings are assembled at run time, so that the repository holds none that a
+# push-protection scanner would stop, and each is fake (random-looking, never issued).
+
+
+def fake_secret(kind: str) -> str:
+    """A string in the format of a ``kind`` of credential: aws-key-id, aws-secret, github,
+    atlassian, slack, stripe, azure, or a PEM ``private-key`` block."""
+    body = "Zq4Xb8Ln2Wc6Vr0Ty3Hs7Jd1Kf5Mg9Pe"
+    return {
+        "aws-key-id": "AK" + "IA" + "QX7VZB2MN4RT6YLP",
+        "aws-secret": ("tK9" + body + "aB1cD2eF")[:40],
+        "github": "gh" + "p_" + (body + "a1B2")[:36],
+        "atlassian": "ATA" + "TT3" + (body * 6)[:186],
+        "slack": "xo" + "xb-" + "1234567890-9876543210-" + body[:24].lower(),
+        "stripe": "sk" + "_live_" + body[:24],
+        "azure": "AccountKey=" + (body * 3)[:86] + "==",
+        "private-key": "-----BEGIN "
+        + "RSA PRIVATE KEY-----\n"
+        + "\n".join((body * 2)[:64] for _ in range(4))
+        + "\n-----END RSA PRIVATE KEY-----\n",
+    }[kind]
+
+
+def gcp_key_file() -> str:
+    """A Google Cloud service-account key file's shape (fake key material)."""
+    pem = fake_secret("private-key").replace("RSA PRIVATE", "PRIVATE").replace("\n", "\\n")
+    return (
+        '{\n  "type": "service_account",\n  "project_id": "acme-helper",\n'
+        f'  "private_key_id": "3f1c0e",\n  "private_key": "{pem}",\n'
+        '  "client_email": "helper@acme-helper.iam.gserviceaccount.com"\n}\n'
+    )

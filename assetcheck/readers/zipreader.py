@@ -30,6 +30,7 @@ DESCRIPTOR_SIG = b"PK\x07\x08"
 UNICODE_PATH = 0x7075
 MAX_COMMENT = 0xFFFF
 CHUNK = 64 * 1024
+HEAD_BYTES = 8  # a class file's magic, minor and major version
 
 STORED = 0
 DEFLATED = 8
@@ -148,6 +149,12 @@ class ZipArchive:
     streamed: set[int] = field(default_factory=set)
     # Where each entry's data starts, from its local header (read once, when opening).
     _data_starts: dict[int, int] = field(default_factory=dict)
+    # The first HEAD_BYTES bytes of each entry whose name ends with one of ``heads_of``, kept
+    # from the one inflation that verifies it: a class file's version is in its first 8 bytes,
+    # so the platform rules learn it without inflating anything again. Only entries that
+    # verified (CRC and sizes) are kept.
+    heads_of: tuple[str, ...] = (".class",)
+    heads: dict[int, bytes] = field(default_factory=dict)
 
     # ---- opening -------------------------------------------------------------------------
 
@@ -547,11 +554,15 @@ class ZipArchive:
         """Yield the entry's inflated bytes in chunks, verifying as it goes.
 
         On any problem the stream ends early and the problem is recorded once for the entry.
+        An entry ``heads_of`` names that streams to its end has its first bytes kept in ``heads``.
         """
         if entry.index in self._failed:
             return
+        head = bytearray() if self.heads_of and entry.name.endswith(self.heads_of) else None
         try:
-            yield from self._stream(entry)
+            yield from self._stream(entry, head)
+            if head is not None:
+                self.heads[entry.index] = bytes(head)
         except EntryError as error:
             self._failed[entry.index] = ReadIssue(error.kind, error.detail, entry=entry.name)
         self.streamed.add(entry.index)
@@ -576,7 +587,8 @@ class ZipArchive:
         for _ in self.iter_entry(entry):
             pass
 
-    def _stream(self, entry: ZipEntry) -> Iterator[bytes]:
+    def _stream(self, entry: ZipEntry, head: bytearray | None = None) -> Iterator[bytes]:
+        """The entry's inflated chunks; the first HEAD_BYTES bytes also go into ``head``."""
         if entry.encrypted:
             raise EntryError(ZipKind.ENCRYPTED, "the entry is encrypted")
         if entry.method not in (STORED, DEFLATED):
@@ -633,6 +645,8 @@ class ZipArchive:
                 )
             crc = zlib.crc32(out, crc)
             if out:
+                if head is not None and len(head) < HEAD_BYTES:
+                    head += out[: HEAD_BYTES - len(head)]
                 yield out
         if inflater is not None and not inflater.eof:
             raise EntryError(

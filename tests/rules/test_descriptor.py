@@ -49,6 +49,9 @@ DUPLICATE_MODULES = """
         <url-pattern>/helper/*</url-pattern>
     </servlet>"""
 
+REMOTE_CONTAINER = """
+    <remote-plugin-container key="container" display-url="https://acme.example"/>"""
+
 CASES: list[Case] = [
     file_case("no-descriptor", "DSC001", make_jar(**{DESCRIPTOR: None}), entry=DESCRIPTOR),
     file_case(
@@ -97,6 +100,27 @@ CASES: list[Case] = [
         "plugins-version-missing",
         "DSC007",
         jar_with(without(GOOD, ' plugins-version="2"')),
+        entry=DESCRIPTOR,
+        only=True,
+    ),
+    file_case(
+        "plugins-version-1",
+        "DSC007",
+        jar_with(GOOD.replace('plugins-version="2"', 'plugins-version="1"')),
+        entry=DESCRIPTOR,
+        only=True,
+    ),
+    file_case(
+        "plugins-version-4",
+        "DSC008",
+        jar_with(GOOD.replace('plugins-version="2"', 'plugins-version="4"')),
+        entry=DESCRIPTOR,
+        only=True,
+    ),
+    file_case(
+        "plugins-version-placeholder-in-jar",
+        "DSC008",
+        jar_with(GOOD.replace('plugins-version="2"', 'plugins-version="${plugins.version}"')),
         entry=DESCRIPTOR,
         only=True,
     ),
@@ -159,6 +183,13 @@ CASES: list[Case] = [
         "duplicate-module-keys",
         "DSC040",
         jar_with(descriptor(modules=DUPLICATE_MODULES)),
+        entry=DESCRIPTOR,
+        only=True,
+    ),
+    file_case(
+        "remote-plugin-container",
+        "DSC041",
+        jar_with(descriptor(modules=REMOTE_CONTAINER)),
         entry=DESCRIPTOR,
         only=True,
     ),
@@ -423,6 +454,64 @@ def test_module_keys(modules: str, duplicates: int) -> None:
     found = run_rule(rules.duplicate_module_keys, descriptor(modules=modules))
     assert len(found) == duplicates, [p.message for p in found]
     assert all(p.line for p in found)
+
+
+# ---- plugins-version and refused modules ----------------------------------------------------
+
+
+def root_with(attributes: str) -> str:
+    return GOOD.replace('plugins-version="2"', attributes)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "legacy", "unsupported"),
+    [
+        ('plugins-version="2"', None, None),
+        ('plugins-version=" 2 "', None, None),
+        ('pluginsVersion="2"', None, None),
+        ("", "plugins-version is missing, so this is a legacy version 1 plugin: hosts", None),
+        ('plugins-version="1"', "plugins-version is 1, a legacy plugin: hosts refuse", None),
+        ('pluginsVersion="3"', "plugins-version is '3': UPM installs it, but the Market", None),
+        ('plugins-version="4"', None, "Cannot install plugin with unsupported version '4'"),
+        ('plugins-version="2.0"', None, "Cannot install plugin with unsupported version '2.0'"),
+        ('pluginsVersion="two"', None, "Cannot install plugin with unsupported version 'two'"),
+        ('plugins-version=""', None, "Cannot install plugin with unsupported version ''"),
+    ],
+)
+def test_plugins_version(attributes: str, legacy: str | None, unsupported: str | None) -> None:
+    text = root_with(attributes)
+    for check, expected in (
+        (rules.plugins_version, legacy),
+        (rules.plugins_version_unsupported, unsupported),
+    ):
+        found = run_rule(check, text)
+        if expected is None:
+            assert found == [], [p.message for p in found]
+        else:
+            (problem,) = found
+            assert problem.message.startswith(expected), problem.message
+            assert problem.line == 2
+
+
+def test_plugins_version_placeholder_is_normal_in_a_source_tree() -> None:
+    text = root_with('plugins-version="${plugins.version}"')
+    assert not run_rule(rules.plugins_version, text, in_source=True)
+    assert not run_rule(rules.plugins_version_unsupported, text, in_source=True)
+    assert run_rule(rules.plugins_version_unsupported, text, in_source=False)
+
+
+def test_refused_module_is_one_finding_with_a_count() -> None:
+    modules = REMOTE_CONTAINER * 3
+    (problem,) = run_rule(rules.refused_module, descriptor(modules=modules))
+    assert problem.message.startswith(
+        "the descriptor declares <remote-plugin-container> on line 16 (and 2 more): UPM refuses"
+    )
+    assert problem.line == 16
+
+
+def test_a_nested_element_of_that_name_is_not_a_module() -> None:
+    modules = "<web-item key='w'><remote-plugin-container/></web-item>"
+    assert not run_rule(rules.refused_module, descriptor(modules=modules))
 
 
 # ---- robustness ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import struct
 import zlib
@@ -12,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from assetcheck.image_types import default_image_types
+from assetcheck.image_types import ImageType, default_image_types
 from assetcheck.report.model import FileReport
-from assetcheck.rules.images import _bytes, _formats
+from assetcheck.rules.images import _bytes, _formats, resize_advice
 from assetcheck.settings import DEFAULT_LIMITS, Settings
 from assetcheck.views import ImageView
 from tests.builders import (
@@ -148,12 +149,29 @@ CASES: list[Case] = [
     jar_case("jpeg-highlight3-named-png", "IMG004", HIGHLIGHT3, **{HIGHLIGHT3: JPEG_HIGHLIGHT}),
     source_case("jpeg-highlight3-in-source", "IMG010", HIGHLIGHT3, **{HIGHLIGHT3: JPEG_HIGHLIGHT}),
     image_case(
-        "large-plugin-icon",
+        "out-of-proportion-plugin-icon",
         "IMG011",
-        flat_image(32, 32),
+        flat_image(32, 24),
         "icon.png",
         image_type="plugin-icon",
         only=True,
+    ),
+    image_case(
+        "small-plugin-icon", "IMG011", flat_image(8, 8), "icon.png", image_type="plugin-icon"
+    ),
+    image_case(
+        "logo-as-plugin-icon",
+        "IMG012",
+        LOGO,
+        "icon.png",
+        image_type="plugin-icon",
+        only=True,
+    ),
+    jar_case(
+        "listing-logo-reused-as-plugin-icon",
+        "IMG012",
+        "images/logo.png",
+        **{"atlassian-plugin.xml": descriptor(params={"plugin-icon": "images/logo.png"})},
     ),
     image_case(
         "small-screenshot",
@@ -278,12 +296,86 @@ def test_logo_of_banner_size_names_the_logo_size(tmp_path: Path) -> None:
     assert "144x144" in (finding.hint or "")
 
 
-def test_wrong_highlight_names_accepted_sizes_and_the_nearest(tmp_path: Path) -> None:
+def test_wrong_highlight_names_accepted_sizes_and_how_to_reach_one(tmp_path: Path) -> None:
     result = _check_file(tmp_path, flat_image(1839, 635), image_type="highlight")
     [finding] = result.findings
-    assert "1839x635" in finding.message
-    assert "1840x900 or 920x450" in finding.message
-    assert "nearest: 1840x900" in finding.message
+    assert finding.message == (
+        "the image is 1839x635 pixels, not an accepted size for a highlight image: "
+        "expected 1840x900 or 920x450"
+    )
+    assert finding.hint == (
+        "Scale it to 1840x635 (keeping its proportions) then pad the height to 1840x900, "
+        "or crop the width to 1298x635 then scale it to 1840x900."
+    )
+
+
+def test_size_advice_keeps_the_proportions_and_aims_at_the_size_least_scaled(
+    tmp_path: Path,
+) -> None:
+    # 920x450 is "nearest" by pixels, but 1230x800 is far closer to 1840x900 once the
+    # proportions are kept (scaled by 1.125 to fit, against 0.56).
+    [finding] = _check_file(tmp_path, flat_image(1230, 800), image_type="highlight").findings
+    assert finding.hint == (
+        "Scale it to 1384x900 (keeping its proportions) then pad the width to 1840x900, "
+        "or crop the height to 1230x602 then scale it to 1840x900."
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "target", "advice"),
+    [
+        ((3680, 1800), (1840, 900), "scale it to 1840x900"),
+        ((1838, 900), (1840, 900), "scale it to 1840x900"),  # proportions within 1 %
+        ((72, 72), (144, 144), "export it again at 144x144 (scaling 72x72 up blurs it)"),
+        (
+            (2000, 500),
+            (1840, 900),
+            "scale it to 1840x460 (keeping its proportions) then pad the height to 1840x900, "
+            "or crop the width to 1022x500 then scale it to 1840x900",
+        ),
+        (
+            (640, 400),
+            (920, 450),
+            "scale it to 720x450 (keeping its proportions) then pad the width to 920x450, "
+            "or crop the height to 640x313 then scale it to 920x450",
+        ),
+        (
+            (10_000, 1),
+            (16, 16),
+            "scale it to 16x1 (keeping its proportions) then pad the height to 16x16, "
+            "or crop the width to 1x1 then scale it to 16x16",
+        ),
+    ],
+)
+def test_resize_advice(size: tuple[int, int], target: tuple[int, int], advice: str) -> None:
+    assert resize_advice(size, target) == advice
+
+
+def test_small_screenshot_is_sent_to_the_small_size(tmp_path: Path) -> None:
+    [finding] = _check_file(tmp_path, flat_image(640, 400), image_type="screenshot").findings
+    assert "then pad the width to 920x450" in (finding.hint or "")
+
+
+def test_listing_logo_reused_as_plugin_icon_is_scaled_by_upm(tmp_path: Path) -> None:
+    path = tmp_path / "app.jar"
+    files = {"atlassian-plugin.xml": descriptor(params={"plugin-icon": "images/logo.png"})}
+    path.write_bytes(make_jar(**files))
+    [finding] = [f for f in check_one(path).findings if f.code.startswith("IMG")]
+    assert (finding.code, finding.entry, finding.severity.label) == (
+        "IMG012",
+        "images/logo.png",
+        "info",
+    )
+    assert finding.message.startswith(
+        "the image is 144x144 pixels: UPM reads it from the jar and shows it as a plugin-icon "
+        "image at 16x16, scaling it down in the same proportions"
+    )
+    assert "16x16" not in (finding.hint or "")  # nobody is told to export it at 16x16
+
+
+def test_listing_types_are_never_taken_as_scaled(tmp_path: Path) -> None:
+    # A 288x288 listing logo is in proportion, but the Marketplace does not say it scales.
+    assert codes(_check_file(tmp_path, flat_image(288, 288), image_type="logo")) == ["IMG010"]
 
 
 def test_screenshot_size_message_names_both_published_sizes(tmp_path: Path) -> None:
@@ -404,6 +496,129 @@ def test_image_referenced_as_two_types_is_checked_against_both(tmp_path: Path) -
     assert {f.entry for f in image} == {"images/logo.png"}
     [wrong_format] = [f for f in image if f.code == "IMG003"]
     assert "a logo image" in wrong_format.message
+
+
+def test_image_wrong_for_two_types_gets_one_finding_naming_both(tmp_path: Path) -> None:
+    files = {
+        "atlassian-plugin-marketing.xml": marketing(screenshots=["images/highlight1.png"]),
+        "images/highlight1.png": flat_image(1230, 800),
+    }
+    path = tmp_path / "app.jar"
+    path.write_bytes(make_jar(**files))
+    [finding] = [f for f in check_one(path).findings if f.code.startswith("IMG")]
+    assert finding.message == (
+        "the image is 1230x800 pixels, not an accepted size for a highlight image (expected "
+        "1840x900 or 920x450) or for a screenshot image (expected 1840x900 or 920x450)"
+    )
+    assert "Scale it to 1384x900" in (finding.hint or "")
+
+
+def test_no_one_size_suits_clashing_types(tmp_path: Path) -> None:
+    # The banner also used as the listing logo: 144x144 and 1120x548 cannot both be met.
+    files = {
+        "atlassian-plugin-marketing.xml": marketing().replace(
+            '<logo image="images/logo.png"/>', '<logo image="images/banner.png"/>'
+        ),
+    }
+    path = tmp_path / "app.jar"
+    path.write_bytes(make_jar(**files))
+    [finding] = [f for f in check_one(path).findings if f.code.startswith("IMG")]
+    assert finding.code == "IMG010"
+    assert "not an accepted size for a logo image: expected 144x144" in finding.message
+    assert finding.hint == (
+        "No one size suits a logo image or a banner image: give each reference its own "
+        "image, exported at its type's size (`assetcheck image-types`)."
+    )
+
+
+def test_a_convention_missed_beside_an_official_size_is_one_finding(tmp_path: Path) -> None:
+    # 50x50 as the listing logo (144x144, official) and vendor-logo (72x72, convention).
+    files = {
+        "atlassian-plugin.xml": descriptor(params={"vendor-logo": "images/logo.png"}),
+        "images/logo.png": flat_image(50, 50),
+    }
+    path = tmp_path / "app.jar"
+    path.write_bytes(make_jar(**files))
+    found = [f for f in check_one(path).findings if f.code.startswith("IMG")]
+    assert [f.code for f in found] == ["IMG010"]
+    assert found[0].message == (
+        "the image is 50x50 pixels, not an accepted size for a logo image (expected 144x144) "
+        "or for a vendor-logo image (expected 72x72; convention: the SDK template ships 72x72)"
+    )
+    assert (found[0].hint or "").startswith("No one size suits a logo image or a vendor-logo")
+
+
+def test_a_larger_image_in_proportion_is_scaled_for_the_descriptor_type_only(
+    tmp_path: Path,
+) -> None:
+    # 100x100 misses the listing logo's 144x144 (IMG010) and is scaled down as vendor-logo.
+    files = {
+        "atlassian-plugin.xml": descriptor(params={"vendor-logo": "images/logo.png"}),
+        "images/logo.png": flat_image(100, 100),
+    }
+    path = tmp_path / "app.jar"
+    path.write_bytes(make_jar(**files))
+    found = {f.code: f for f in check_one(path).findings if f.code.startswith("IMG")}
+    assert sorted(found) == ["IMG010", "IMG012"]
+    assert "vendor-logo" not in found["IMG010"].message
+    assert "a vendor-logo image at 72x72" in found["IMG012"].message
+
+
+def test_wrong_format_for_two_types_is_one_finding(tmp_path: Path) -> None:
+    files = {
+        "atlassian-plugin-marketing.xml": marketing(screenshots=["images/highlight1.png"]),
+        "images/highlight1.png": flat_image(1840, 900, "GIF"),
+    }
+    path = tmp_path / "app.jar"
+    path.write_bytes(make_jar(**files))
+    [finding] = [f for f in check_one(path).findings if f.code == "IMG003"]
+    assert finding.message == (
+        "GIF is not what the listing guidelines ask for a highlight image or a screenshot "
+        "image (expected PNG or JPEG; the API accepts it)"
+    )
+
+
+def _problems(code: str, data: bytes | None, size: int, *types: ImageType) -> list[str]:
+    view = ImageView(name="x.png", size=size, load=lambda: data, types=types, limits=DEFAULT_LIMITS)
+    return [p.message for r in IMG_RULES if r.code == code for p in r.check(view)]
+
+
+def test_over_the_byte_limit_of_two_types_is_one_finding_naming_the_smaller_limit() -> None:
+    types = default_image_types()
+    small = dataclasses.replace(types["screenshot"], max_bytes=5 * 1024 * 1024)
+    [found] = _problems("IMG040", None, 11 * 1024 * 1024, types["highlight"], small)
+    assert found == (
+        "the file is 11,534,336 bytes, over the 5 MiB limit for a highlight image or a "
+        "screenshot image (a guard: Atlassian publishes no maximum)"
+    )
+
+
+def test_wrong_format_names_a_format_every_type_takes() -> None:
+    # BMP suits neither; partner-logo would also take GIF, but the listing logo would not.
+    types = default_image_types()
+    bmp = flat_image(144, 144, "BMP")
+    [found] = _problems("IMG003", bmp, len(bmp), types["partner-logo"], types["logo"])
+    assert found == (
+        "BMP is not what the listing guidelines ask for a partner-logo image or a logo image "
+        "(expected PNG or JPEG; the API accepts it)"
+    )
+
+
+def test_a_plugin_checked_twice_says_each_thing_once(tmp_path: Path) -> None:
+    """An .obr listing its plugin jar twice under one name (ZIP020) checks both copies: the
+    same finding about the same image is reported once, not once per copy."""
+    import warnings
+    import zipfile
+
+    plugin = make_jar(**{"images/highlight1.png": flat_image(1230, 800)})
+    path = tmp_path / "app.obr"
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as archive:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+        archive.writestr("obr.xml", "<repository/>")
+        archive.writestr("issuehelper-1.2.0.jar", plugin)
+        archive.writestr("issuehelper-1.2.0.jar", plugin)
+    sized = [f for f in check_one(path).findings if f.code == "IMG010"]
+    assert [f.entry for f in sized] == ["issuehelper-1.2.0.jar!/images/highlight1.png"]
 
 
 def test_image_of_two_types_gets_a_size_finding_per_type(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import (
+    descriptor,
     make_jar,
     make_obr,
     make_zip,
@@ -44,6 +45,14 @@ DEP_HEADERS = {
     "Bundle-SymbolicName": "com.acme.commons",
     "Bundle-Version": "2.4.1",
 }
+
+COMPONENT_IMPORT = """
+    <component-import key="ao" interface="com.atlassian.activeobjects.external.ActiveObjects"/>"""
+TRANSFORMER_ELEMENTS = """
+    <component key="helper" class="com.acme.jira.issuehelper.Helper"/>
+    <component-import key="ao" interface="com.atlassian.activeobjects.external.ActiveObjects"/>
+    <component-import key="tx" interface="com.atlassian.sal.api.transaction.TransactionTemplate"/>
+    <module-type key="helper-type" class="com.acme.jira.issuehelper.HelperModuleType"/>"""
 
 CASES: list[Case] = [
     file_case("missing", "MF001", jar(None), entry=MF, only=True),
@@ -170,6 +179,20 @@ CASES: list[Case] = [
     file_case("stale-bundle-version", "MF024", sdk(**{"Bundle-Version": "1.1.0"}), only=True),
     file_case(
         "transformerless-without-version", "MF024", sdk(**{"Bundle-Version": None}), only=True
+    ),
+    file_case(
+        "transformerless-component-import",
+        "MF025",
+        make_jar(**{"atlassian-plugin.xml": descriptor(modules=COMPONENT_IMPORT)}),
+        entry="atlassian-plugin.xml",
+        only=True,
+    ),
+    file_case(
+        "scan-folder-missing",
+        "MF026",
+        sdk(**{"Atlassian-Scan-Folders": "META-INF/plugin-descriptors"}),
+        entry=MF,
+        only=True,
     ),
 ]
 
@@ -344,3 +367,65 @@ def test_a_5000_digit_plugin_version_matches_no_bundle_version(tmp_path: Path) -
     data = make_jar(**{"atlassian-plugin.xml": descriptor(version=f"1.{DIGITS}.0")})
     (finding,) = _mf_findings(data, tmp_path, "MF024")
     assert "not a valid OSGi version" in finding.message and len(finding.message) < 600
+
+
+# ---- transformerless plugins and scan folders -----------------------------------------------
+
+
+def test_transformerless_plugin_names_each_refused_element_in_amps_words(tmp_path: Path) -> None:
+    data = make_jar(**{"atlassian-plugin.xml": descriptor(modules=TRANSFORMER_ELEMENTS)})
+    found = _mf_findings(data, tmp_path, "MF025")
+    assert [(f.entry, f.line) for f in found] == [
+        ("atlassian-plugin.xml", 16),
+        ("atlassian-plugin.xml", 17),
+        ("atlassian-plugin.xml", 19),
+    ]
+    assert [f.message for f in found] == [
+        "atlassian-plugin.xml contains a definition of component. This is not allowed when "
+        "Atlassian-Plugin-Key is set. (AMPS's words; <component> on line 16)",
+        "atlassian-plugin.xml contains a definition of component-import. This is not allowed "
+        "when Atlassian-Plugin-Key is set. (AMPS's words; <component-import> on line 17 and "
+        "1 more)",
+        "atlassian-plugin.xml contains a definition of module-type. This is not allowed when "
+        "Atlassian-Plugin-Key is set. (AMPS's words; <module-type> on line 19)",
+    ]
+    assert "@ComponentImport" in (found[1].hint or "")
+
+
+def test_a_transformed_plugin_may_declare_components(tmp_path: Path) -> None:
+    files = {
+        "atlassian-plugin.xml": descriptor(modules=TRANSFORMER_ELEMENTS),
+        MF: sdk_manifest(**{"Atlassian-Plugin-Key": None}),
+    }
+    assert "MF025" not in _mf_codes(make_jar(**files), tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("header", "missing"),
+    [
+        ("META-INF/plugin-descriptors", None),
+        (" /META-INF/plugin-descriptors/ ,images", None),
+        ("META-INF", None),
+        ("META-INF/plugin-descriptors,,", None),
+        ("META-INF/plugin-descriptors,META-INF/extra", "the folder 'META-INF/extra', not in"),
+        ("a,b", "the folders 'a', 'b', not in the jar"),
+        ("META-INF/plugin-descriptors/jira.xml", "'META-INF/plugin-descriptors/jira.xml', not"),
+    ],
+)
+def test_scan_folders(header: str, missing: str | None, tmp_path: Path) -> None:
+    # The jar lists no folder entries of its own: a folder exists when a file is under it.
+    files = {
+        MF: sdk_manifest(**{"Atlassian-Scan-Folders": header}),
+        "atlassian-plugin.xml": descriptor(),
+        "images/logo.png": b"x",
+        "META-INF/plugin-descriptors/jira.xml": "<atlassian-plugin/>",
+    }
+    path = tmp_path / "app.jar"
+    path.write_bytes(make_zip(files, directories=False))
+    found = [f for f in check_one(path).findings if f.code == "MF026"]
+    if missing is None:
+        assert found == []
+    else:
+        [finding] = found
+        assert missing in finding.message
+        assert finding.line is not None

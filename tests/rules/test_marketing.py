@@ -67,6 +67,21 @@ CASES: list[Case] = [
         only=True,
     ),
     file_case(
+        "no-highlights-element",
+        "MKT010",
+        jar_with(GOOD[: GOOD.index("  <highlights>")] + GOOD[GOOD.index("  <screenshots>") :]),
+        entry=MARKETING,
+        only=True,
+    ),
+    file_case(
+        "crop-is-another-highlight",
+        "MKT012",
+        jar_with(
+            marketing(highlights=[*HIGHLIGHTS[:2], ("images/highlight3.png", HIGHLIGHTS[1][0])])
+        ),
+        entry=MARKETING,
+    ),
+    file_case(
         "highlight-without-crop",
         "MKT011",
         jar_with(marketing(highlights=[*HIGHLIGHTS[:2], ("images/highlight3.png", None)])),
@@ -189,9 +204,11 @@ def test_min_and_max(low: str, high: str, reversed_: bool) -> None:
     assert bool(run_rule(rules.min_above_max, text)) is reversed_
 
 
-def test_highlights_left_to_the_listing_form() -> None:
+def test_no_highlights_element_warns_as_an_empty_one_does() -> None:
     text = GOOD[: GOOD.index("  <highlights>")] + GOOD[GOOD.index("  <screenshots>") :]
-    assert not run_rule(rules.three_highlights, text)
+    (found,) = run_rule(rules.three_highlights, text)
+    assert found.message.startswith("no <highlights> (expected 3 highlights")
+    assert found.line == 2  # the root element: there is no <highlights> to point at
 
 
 def test_empty_highlights_element_is_reported() -> None:
@@ -210,6 +227,51 @@ def test_crop_equal_after_normalising() -> None:
     text = marketing(highlights=[("images/a.png", "/images/a.png")])
     (found,) = run_rule(rules.cropped_is_full_image, text)
     assert "'images/a.png'" in found.message
+
+
+def test_crop_that_is_another_highlights_full_image() -> None:
+    text = marketing(highlights=[*HIGHLIGHTS[:2], ("images/highlight3.png", HIGHLIGHTS[0][0])])
+    (found,) = run_rule(rules.cropped_is_full_image, text)
+    assert found.message.startswith(
+        "highlight 3's cropped version is highlight 1's full image 'images/highlight1.png', "
+        "so the listing's 580x330 crop slot gets the full highlight"
+    )
+
+
+def test_crop_of_a_shared_full_image_is_named_as_its_own() -> None:
+    shared = "images/highlight1.png"
+    text = marketing(highlights=[HIGHLIGHTS[0], (shared, shared), HIGHLIGHTS[2]])
+    (found,) = run_rule(rules.cropped_is_full_image, text)
+    assert found.message.startswith("highlight 2's cropped version is its own full image")
+
+
+def test_crop_is_its_own_full_image_names_what_it_breaks() -> None:
+    text = marketing(highlights=[*HIGHLIGHTS[:2], ("images/highlight3.png",) * 2])  # type: ignore[list-item]
+    (found,) = run_rule(rules.cropped_is_full_image, text)
+    assert "highlight 3's cropped version is its own full image" in found.message
+    assert "crop slot gets the full highlight" in found.message
+
+
+def test_crop_is_the_full_image_is_one_finding_in_all(tmp_path: Path) -> None:
+    """One mistake, one finding: the image is a good highlight, and MKT012 says the rest;
+    it is not measured again as a 580x330 crop (IMG010)."""
+    path = tmp_path / "app.jar"
+    text = marketing(highlights=[*HIGHLIGHTS[:2], ("images/highlight3.png",) * 2])  # type: ignore[list-item]
+    path.write_bytes(jar_with(text))
+    assert [f.code for f in check_one(path).findings] == ["MKT012"]
+
+
+def test_crop_is_a_wrong_sized_full_image_gets_one_size_finding(tmp_path: Path) -> None:
+    """A full image of the wrong size is a second mistake: one IMG010, as a highlight only."""
+    from tests.builders import flat_image
+
+    path = tmp_path / "app.jar"
+    text = marketing(highlights=[*HIGHLIGHTS[:2], ("images/highlight3.png",) * 2])  # type: ignore[list-item]
+    path.write_bytes(make_jar(**{MARKETING: text, "images/highlight3.png": flat_image(1230, 800)}))
+    found = sorted((f.code, f.entry) for f in check_one(path).findings)
+    assert found == [("IMG010", "images/highlight3.png"), ("MKT012", MARKETING)]
+    [size] = [f for f in check_one(path).findings if f.code == "IMG010"]
+    assert "highlight-cropped" not in size.message and "a highlight image" in size.message
 
 
 # ---- robustness ---------------------------------------------------------------------------
