@@ -12,10 +12,19 @@ bundles and test data are full of random-looking strings. Nothing is verified ov
 
 Bounds (what is NOT scanned): an entry's bytes past its first 1 MiB; any entry once 32 MiB of
 text has been read for one checked file (the artifact with its bundled jars, or the tree);
-binary entries (a NUL byte in the first KiB) and ``.class`` files; in keyword and URL checks,
-line text past 4 KiB. Minified bundles (an average line over 1,000 characters) get the token
-and key patterns only, over their whole text, never the keyword and URL checks, which misfire
-on library code. SEC090 names the entries a bound stopped.
+binary entries (a NUL byte in the first KiB) and ``.class`` files; an entry's secrets of one
+kind past the first 1,000. The token and key patterns see the whole text read. The keyword
+check sees 40 characters before and 140 after each keyword assignment (word runs cut to 40),
+at most 5,000 assignments an entry and 5,000 a file (one holding several keywords counts ten:
+detect-secrets' keyword patterns are polynomial on such text); the URL check sees the first
+4 KiB of at most 5,000 lines an entry. Minified bundles (an average line over 1,000
+characters) get the token and key patterns only, never the keyword and URL checks, which
+misfire on library code. SEC090 names the entries a bound stopped.
+
+Placeholders are not secrets: ``${db.password}``, ``{{ pw }}``, ``@pw@``, ``<password>``,
+``$PW``, prose, labels and the ``placeholders`` list. ``password=changeme`` IS reported: a
+default credential anyone can read in the public jar is a credential (a warning, as every
+keyword finding is; keys and tokens are errors).
 
 A finding names the entry and the line and shows the secret masked (at most its first 4
 characters, and its length): the report itself must not leak it. At most 10 findings of one
@@ -526,6 +535,7 @@ class Scan:
 
     hits: dict[str, list[Hit]]  # entry -> hits, in line order
     dotenv: list[str]
+    capped: set[str]  # entries whose scan a cap stopped: their counts are lower bounds
 
 
 _SCANS: weakref.WeakKeyDictionary[TextEntriesView, Scan] = weakref.WeakKeyDictionary()
@@ -536,7 +546,7 @@ _WINDOWS: weakref.WeakKeyDictionary[Any, list[int]] = weakref.WeakKeyDictionary(
 def _scan(view: TextEntriesView) -> Scan:
     scan = _SCANS.get(view)
     if scan is None:
-        scan = Scan({}, [])
+        scan = Scan({}, [], set())
         selection = Selection.current()
         for name in view.names():
             base = name.rsplit("/", 1)[-1].lower()
@@ -557,13 +567,15 @@ def _scan(view: TextEntriesView) -> Scan:
             if scanned.hits:
                 scan.hits[name] = scanned.hits
             if scanned.capped:
+                scan.capped.add(name)
                 view.budget.cut.append(view.chain + name)  # scanned only in part, too
         _SCANS[view] = scan
     return scan
 
 
 def _problems(view: TextEntriesView, code: str, severity_word: str) -> Iterator[Problem]:
-    for entry, hits in _scan(view).hits.items():
+    scan = _scan(view)
+    for entry, hits in scan.hits.items():
         mine = [h for h in hits if h.code == code]
         for hit in mine[:SHOWN]:
             yield Problem(
@@ -577,8 +589,9 @@ def _problems(view: TextEntriesView, code: str, severity_word: str) -> Iterator[
             rest = mine[SHOWN:]
             lines = ", ".join(str(h.line) for h in rest[:NAMED])
             more = f" and {len(rest) - NAMED:,} more" if len(rest) > NAMED else ""
+            least = "at least " if entry in scan.capped else ""
             yield Problem(
-                f"{len(rest):,} more of these in this entry (lines {lines}{more})",
+                f"{least}{len(rest):,} more of these in this entry (lines {lines}{more})",
                 entry=entry,
                 hint=REVOKE,
             )

@@ -216,6 +216,14 @@ def test_one_entry_with_a_thousand_secrets_lists_ten_and_counts_the_rest(tmp_pat
     )
 
 
+def test_past_a_thousand_secrets_in_one_entry_its_scan_stops_and_says_so(tmp_path: Path) -> None:
+    text = "".join(f"user{i}.password=Pw{i:04d}xyz\n" for i in range(1500))
+    found = _sec(tmp_path, {"users.properties": text})
+    assert [f.code for f in found] == ["SEC004"] * (secrets.SHOWN + 1) + ["SEC090"]
+    assert f"at least {secrets.MAX_HITS - secrets.SHOWN} more of these" in found[-2].message
+    assert "1 entries were scanned only in part (users.properties)" in found[-1].message
+
+
 def test_a_project_can_add_placeholders(tmp_path: Path) -> None:
     path = tmp_path / "app.jar"
     path.write_bytes(make_jar(**{"a.properties": "db.password=PleaseSetMe\n"}))
