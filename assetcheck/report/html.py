@@ -21,7 +21,7 @@ from assetcheck.findings import Finding, Severity
 from assetcheck.listing import HighlightPair, ListedImage, Listing, Page, build_page
 from assetcheck.report.json_report import image_types_version
 from assetcheck.report.model import FileReport, RenderContext, Report, Summary
-from assetcheck.report.text import summary_line
+from assetcheck.report.text import describe, summary_line
 
 STYLE = """
 :root{--ink:#172b4d;--muted:#5e6c84;--line:#dfe1e6;--bg:#f4f5f7;--card:#fff;--ok:#006644;
@@ -314,21 +314,12 @@ def _findings(report: Report, fail_on: Severity) -> str:
     return "".join(parts)
 
 
-def _describe(file: FileReport) -> str:
-    details = [file.kind]
-    if file.image_type:
-        details.append(f"type {file.image_type}")
-    if file.size is not None:
-        details.append(f"{file.size:,} byte{'' if file.size == 1 else 's'}")
-    return ", ".join(details)
-
-
 def _file(file: FileReport, fail_on: Severity) -> str:
     active = [f for f in file.findings if f.active]  # suppressed ones are only counted
     suppressed = len(file.findings) - len(active)
     heading = (
         f'<h3><span class="path">{_e(file.path)}</span> '
-        f'<span class="kind">({_e(_describe(file))})</span> {_badge(file.passes(fail_on))}</h3>\n'
+        f'<span class="kind">({_e(describe(file))})</span> {_badge(file.passes(fail_on))}</h3>\n'
     )
     body = "".join(_finding(finding) for finding in active)
     more = f'<p class="empty">{suppressed:,} suppressed.</p>\n' if suppressed else ""

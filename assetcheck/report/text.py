@@ -26,7 +26,8 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _describe(file: FileReport) -> str:
+def describe(file: FileReport) -> str:
+    """What a checked file is, for its heading: kind, image type, size."""
     details = [file.kind]
     if file.image_type:
         details.append(f"type {file.image_type}")
@@ -71,7 +72,7 @@ def render_text(
     shared = _shared(report)
     lines: list[str] = [_style(versions_line(context), color, dim=True)]
     for file in report.files:
-        header = f"{_style(file.path, color, bold=True)} ({_describe(file)})"
+        header = f"{_style(file.path, color, bold=True)} ({describe(file)})"
         active = [f for f in file.findings if f.active]  # suppressed ones are only counted
         own = [f for f in active if _shared_key(f) not in shared]
         if not active:
