@@ -877,8 +877,3 @@ def _exit_code(code: object) -> int:
         return code
     click.echo(str(code), err=True)
     return EXIT_FINDINGS
-
-
-def run() -> None:
-    """The console script: ``assetcheck ...``."""
-    sys.exit(main())

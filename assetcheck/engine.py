@@ -365,8 +365,20 @@ def _check_source(target: Target, checker: Checker, result: FileReport) -> None:
             result.assets[name] = CheckedAsset(
                 name, view.size, view.sha256, tuple(t.name for t in image_types)
             )
-    # Every file of the tree goes into the jar: its text is scanned too (the secrets rules).
-    checker.run(TextEntriesView(tree, TextBudget(), last=True))
+    # Every file of the tree goes into the jar: its text is scanned too (the secrets rules),
+    # the changed files' when the tree was found from them (what the commit adds).
+    changed = _changed_files(target)
+    checker.run(TextEntriesView(tree, TextBudget(), last=True, only=changed))
+
+
+def _changed_files(target: Target) -> frozenset[str] | None:
+    """The changed files of a source tree, relative to it; None: the whole tree."""
+    if not target.changed:
+        return None
+    root = os.path.abspath(target.path)
+    return frozenset(
+        Path(os.path.relpath(os.path.abspath(p), root)).as_posix() for p in target.changed
+    )
 
 
 def _changed_images(target: Target) -> set[str] | None:
@@ -374,10 +386,10 @@ def _changed_images(target: Target) -> set[str] | None:
 
     A changed descriptor can change what every image is checked as, so it means all of them.
     """
-    if not target.changed or any(p.name in DESCRIPTOR_NAMES for p in target.changed):
+    changed = _changed_files(target)
+    if changed is None or any(p.name in DESCRIPTOR_NAMES for p in target.changed):
         return None
-    root = os.path.abspath(target.path)
-    return {Path(os.path.relpath(os.path.abspath(p), root)).as_posix() for p in target.changed}
+    return set(changed)
 
 
 def _check_image(target: Target, checker: Checker, result: FileReport) -> None:

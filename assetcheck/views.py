@@ -650,18 +650,26 @@ class TextEntriesView:
     entry = None
 
     def __init__(
-        self, container: ArchiveView | SourceTreeView, budget: TextBudget, *, last: bool
+        self,
+        container: ArchiveView | SourceTreeView,
+        budget: TextBudget,
+        *,
+        last: bool,
+        only: frozenset[str] | None = None,
     ) -> None:
         self.container = container
         self.chain = container.chain
         self.budget = budget
         self.last = last
+        self.only = only  # a source tree's changed files: the text a commit adds
 
     def names(self) -> list[str]:
-        """Every file entry (no directories), each name once, in the container's order."""
+        """Every file entry (no directories), each name once, in the container's order; only
+        those of ``only`` when it is given."""
         if isinstance(self.container, ArchiveView):
             return list(dict.fromkeys(e.name for e in self.container.entries if not e.is_dir))
-        return self.container.files()
+        files = self.container.files()
+        return files if self.only is None else [name for name in files if name in self.only]
 
     def size_of(self, name: str) -> int | None:
         return self.container.size_of(name)

@@ -151,7 +151,7 @@ def probe_image(
     """
     size = len(data)
     claimed = extension_format(name)
-    mime = _sniff_mime(data)
+    mime = _signature_mime(data, claimed) or _sniff_mime(data)
     fmt = _format_from_mime(mime)
     if not data:
         return ImageFacts(size, mime, None, claimed, header_error="empty file")
@@ -215,6 +215,32 @@ def probe_image(
 def extension_format(name: str) -> str | None:
     """The format a file name's extension claims ("jpeg" for .jpg), or None when unknown."""
     return _EXTENSION_FORMATS.get(PurePosixPath(name).suffix.lower())
+
+
+# The upload formats by their first bytes, with the MIME type libmagic gives them: a file whose
+# content is what its name says skips libmagic (loading its database costs start-up time).
+# Anything else, a mismatch included, is libmagic's to name.
+_SIGNATURES = (
+    ("png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR", 0, "image/png"),
+    ("jpeg", b"\xff\xd8\xff", 0, "image/jpeg"),
+    ("gif", b"GIF8", 0, "image/gif"),
+    ("webp", b"WEBP", 8, "image/webp"),
+)
+
+
+_SIGNATURE_MIN_BYTES = 64
+
+
+def _signature_mime(data: bytes, claimed: str | None) -> str | None:
+    """The MIME type of data that starts as the format its name claims, else None."""
+    if len(data) < _SIGNATURE_MIN_BYTES:
+        return None  # libmagic names a few bytes by other rules than their signature
+    for fmt, signature, offset, mime in _SIGNATURES:
+        if fmt == claimed and data.startswith(signature, offset):
+            if offset and not data.startswith(b"RIFF"):
+                return None
+            return mime
+    return None
 
 
 def _sniff_mime(data: bytes) -> str | None:

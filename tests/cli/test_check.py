@@ -179,6 +179,25 @@ def test_version() -> None:
     assert code == 0 and "assetcheck" in output
 
 
+def test_the_console_scripts_version_is_clicks_without_loading_the_command_line() -> None:
+    """``assetcheck --version`` answers before click and the rules are imported, and says what
+    the command line says."""
+    probe = (
+        "import sys, assetcheck.__main__ as entry\n"
+        "sys.argv = ['assetcheck', '--version']\n"
+        "try:\n    entry.run()\n"
+        "except SystemExit as exit_:\n"
+        "    print(exit_.code, sorted({'click', 'assetcheck.cli'} & set(sys.modules)))\n"
+    )
+    fast = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    clicks = run("--version")[1]
+    assert fast.stdout.splitlines() == [clicks.strip(), "0 []"]
+    module = subprocess.run(
+        [sys.executable, "-m", "assetcheck", "--version"], capture_output=True, text=True
+    )
+    assert (module.returncode, module.stdout) == (0, clicks)
+
+
 def test_help_on_every_command() -> None:
     for command in cli.commands:
         code, output = run(command, "--help")

@@ -612,3 +612,67 @@ def test_mutated_images_never_raise(kind: str, flips: list[tuple[int, int]], cut
         mutated[position % len(mutated)] ^= mask
     data = bytes(mutated[: cut % (len(mutated) + 1)])
     assert_sane(probe_image(data, "x"), data)
+
+
+# ---- the signature shortcut names what libmagic names -----------------------------------------
+
+_SIGNATURE_PREFIXES = {
+    "png": [b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR", b"\x89PNG\r\n\x1a\n", b"\x89PNG"],
+    "jpeg": [b"\xff\xd8\xff", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", b"\xff\xd8"],
+    "gif": [b"GIF89a", b"GIF87a", b"GIF8", b"GIF"],
+    "webp": [
+        b"RIFF\x00\x00\x00\x00WEBP",
+        b"RIFF\x10\x00\x00\x00WEBPVP8 ",
+        b"RIFX\x00\x00\x00\x00WEBP",
+    ],
+}
+
+
+def _sample_images() -> list[tuple[str, bytes]]:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "samples"
+    found = [(p.name, p.read_bytes()) for p in sorted(root.rglob("*")) if extension_format(p.name)]
+    built = [
+        ("a.png", make_image(40, 30, "PNG")),
+        ("a.jpg", make_image(40, 30, "JPEG")),
+        ("a.gif", make_animated_gif(20, 10, 3)),
+        ("a.webp", make_webp(20, 10)),
+        ("a.png", png_bomb_header(100_000, 100_000)),
+    ]
+    return found + built
+
+
+def test_the_signature_shortcut_gives_libmagics_mime_on_every_sample_image() -> None:
+    import magic
+
+    from assetcheck.readers.image import _signature_mime
+
+    checked = 0
+    for name, data in _sample_images():
+        shortcut = _signature_mime(data, extension_format(name))
+        if shortcut is not None:
+            checked += 1
+            assert shortcut == magic.from_buffer(data[:8192], mime=True), name
+    assert checked >= 10
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    fmt=st.sampled_from(sorted(_SIGNATURE_PREFIXES)),
+    which=st.integers(0, 3),
+    rest=st.binary(min_size=0, max_size=200),
+)
+def test_the_signature_shortcut_never_disagrees_with_libmagic(
+    fmt: str, which: int, rest: bytes
+) -> None:
+    """Whatever follows a signature, the shortcut answers only what libmagic would answer."""
+    import magic
+
+    from assetcheck.readers.image import _signature_mime
+
+    prefixes = _SIGNATURE_PREFIXES[fmt]
+    data = prefixes[which % len(prefixes)] + rest
+    shortcut = _signature_mime(data, fmt)
+    if shortcut is not None:
+        assert shortcut == magic.from_buffer(data, mime=True)

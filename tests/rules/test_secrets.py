@@ -388,3 +388,26 @@ def test_a_large_app_of_many_text_entries_is_scanned_in_bounds(tmp_path: Path) -
 
 def test_settings_default_allows_the_text_rules() -> None:
     assert Settings().selects("SEC001", integrity=False)
+
+
+def test_a_tree_found_from_changed_files_scans_the_text_of_those_files(tmp_path: Path) -> None:
+    """A commit adds its changed files: an unchanged file's secret was found when it changed,
+    and a commit that changes one image reads no text (nor loads the secret patterns)."""
+    from assetcheck.engine import check_target
+    from assetcheck.targets import Target
+    from tests.builders import source_files, write_tree
+    from tests.catalogue import RULES
+
+    files = source_files()
+    files["db.properties"] = f"db.password={SECRET}\n"
+    root = write_tree(tmp_path / "src/main/resources", files)
+    image = next(root.rglob("*.png"))
+
+    def sec(changed: set[Path]) -> list[str]:
+        target = Target(root, "source", changed=frozenset(changed))
+        report = check_target(target, Settings(), RULES)
+        return [f.code for f in report.findings if f.code.startswith("SEC")]
+
+    assert sec(set()) == ["SEC004"]  # the whole tree
+    assert sec({root / "db.properties"}) == ["SEC004"]
+    assert sec({image}) == []
