@@ -21,7 +21,7 @@ from assetcheck import __version__
 from assetcheck.findings import Severity
 from assetcheck.paths import display
 from assetcheck.report import FORMATS
-from assetcheck.settings import DEFAULT_CLIENT
+from assetcheck.settings import DEFAULT_CLIENT, MAX_JOBS
 
 if TYPE_CHECKING:
     from assetcheck.project import Options, Project
@@ -164,6 +164,7 @@ CHECK_PARAMS = (
     "isolated",
     "baseline",
     "write_baseline",
+    "jobs",
 )
 
 
@@ -244,6 +245,14 @@ def check_options(
             type=click.Path(path_type=Path, dir_okay=False),
             help="Record this run's findings in FILE as the baseline (then they pass).",
         ),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(1, MAX_JOBS),
+            help=f"Cores one check may use (1 to {MAX_JOBS}): 2 verifies a large artifact "
+            "on both and decodes images on two threads; the report is the same.  "
+            "[default: the cores available, at most 2]",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -274,6 +283,7 @@ def _request(given: dict[str, Any]) -> CheckRequest:
         image_type=given["image_type"],
         config=given["config"],
         isolated=given["isolated"],
+        jobs=given["jobs"],
     )
     return CheckRequest(
         paths=given["paths"],
@@ -314,6 +324,7 @@ def _run_checks(request: CheckRequest) -> CheckRun:
     except ConfigError as error:
         raise click.UsageError(str(error)) from None
     _validate_image_type(request.options.image_type, settings)
+    _validate_inflate_backend()
     destinations = [request.output, *(path for _, path in request.reports)]
     if request.write_baseline is not None:
         destinations.append(request.write_baseline)
@@ -829,6 +840,15 @@ def image_types_command() -> None:
         click.echo(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+
+
+def _validate_inflate_backend() -> None:
+    from assetcheck.readers import inflate
+
+    try:
+        inflate.selected()
+    except inflate.BackendError as error:
+        raise click.UsageError(f"{inflate.ENVIRONMENT}: {error}") from None
 
 
 def _use_color() -> bool:

@@ -6,6 +6,7 @@ subject type, and stamps code, severity and location onto what the rules yield.
 
 from __future__ import annotations
 
+import collections
 import functools
 import hashlib
 import os
@@ -34,6 +35,7 @@ from assetcheck.views import (
     MarketingView,
     ObrView,
     PlatformView,
+    SharedBudget,
     SourceTreeView,
     TextBudget,
     TextEntriesView,
@@ -184,8 +186,10 @@ def _check_artifact(target: Target, checker: Checker, result: FileReport) -> Non
     limits = checker.settings.limits
     with target.path.open("rb") as handle:
         before = _identity(handle)
-        result.size, result.sha256 = _digest(handle)
         top = ArchiveView.open(handle, limits, name=display(target.path.name))
+        # A large file's last entries are verified, and the file hashed, on the other core.
+        ahead = checker.settings.jobs > 1 and top.verify_ahead(digest=True)
+        digest = None if ahead else _digest(handle)
         budget = DecodeBudget(limits.max_decoded_pixels)
         try:
             is_obr = target.path.suffix.lower() == ".obr" or top.has("obr.xml")
@@ -225,6 +229,7 @@ def _check_artifact(target: Target, checker: Checker, result: FileReport) -> Non
                 checker.run(TextEntriesView(top, text_budget, last=True))
             # Last: what the checks above read whole was verified then, not inflated again.
             checker.run(top)
+            digest = digest or top.ahead_digest() or _digest(handle)
             if plugin is not None:
                 checker.run(PlatformView(*plugin, bundles, dependencies))
             if descriptor is not None:
@@ -232,6 +237,7 @@ def _check_artifact(target: Target, checker: Checker, result: FileReport) -> Non
                 result.app_version = _resolved(descriptor.version)
         finally:
             top.close()
+        result.size, result.sha256 = digest or _digest(handle)
         after = _identity(handle)
     if after != before or after[0] != result.size:
         checker.run(FileProblem("changed", _change(before, after)))
@@ -277,10 +283,12 @@ def _check_plugin(
     checker.run(descriptor)
     checker.run(marketing)
     refs = referenced_images(descriptor, marketing, checker.settings.image_types)
-    for ref, image_types in refs.items():
-        size = archive.size_of(ref)
-        if size is not None:  # a missing image is the descriptor rules' finding
-            _check_entry_image(archive, ref, size, image_types, checker, budget)
+    views = [
+        _image_view(archive, ref, size, image_types, checker, budget)
+        for ref, image_types in refs.items()
+        if (size := archive.size_of(ref)) is not None  # a missing one is the descriptor's
+    ]
+    _check_images(views, checker, budget)
     return descriptor, marketing
 
 
@@ -310,7 +318,7 @@ def referenced_images(
     return {ref: tuple(image_types) for ref, image_types in found.items()}
 
 
-def _check_entry_image(
+def _image_view(
     container: Container,
     ref: str,
     size: int,
@@ -320,22 +328,50 @@ def _check_entry_image(
     *,
     expects_type: bool = True,
 ) -> ImageView:
-    chain = container.chain
-    view = ImageView(
+    return ImageView(
         name=ref,
         size=size,
         load=functools.partial(container.read_image, ref),
         types=image_types,
         limits=checker.settings.limits,
         entry=ref,
-        chain=chain,
+        chain=container.chain,
         expects_type=expects_type,
         budget=budget,
     )
+
+
+def _check_images(views: list[ImageView], checker: Checker, budget: DecodeBudget) -> None:
+    """Run the image rules on ``views``, in order. With more than one job, the images are
+    decoded on a pool of threads, a few ahead of the rules (each read in this thread first:
+    the container is not shared); what each image is found to be does not change."""
+    jobs = checker.settings.jobs
+    if jobs < 2 or len(views) < 2:
+        for view in views:
+            _check_image_view(view, checker)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    ahead = SharedBudget(budget.remaining)
+    with ThreadPoolExecutor(jobs, thread_name_prefix="assetcheck-decode") as pool:
+        pending: collections.deque[tuple[ImageView, Callable[[], None]]] = collections.deque()
+        for view in views:
+            pending.append((view, view.probe_in(pool, ahead)))
+            while len(pending) > jobs:
+                _settle(*pending.popleft(), checker)
+        while pending:
+            _settle(*pending.popleft(), checker)
+
+
+def _settle(view: ImageView, settle: Callable[[], None], checker: Checker) -> None:
+    settle()
+    _check_image_view(view, checker)
+
+
+def _check_image_view(view: ImageView, checker: Checker) -> None:
     checker.run(view)
     if view.read_error is not None:
-        checker.run(FileProblem("unreadable", view.read_error, entry=ref, chain=chain))
-    return view
+        checker.run(FileProblem("unreadable", view.read_error, entry=view.entry, chain=view.chain))
 
 
 def _check_source(target: Target, checker: Checker, result: FileReport) -> None:
@@ -353,17 +389,18 @@ def _check_source(target: Target, checker: Checker, result: FileReport) -> None:
     if only is not None:
         names = (names & only) | only
     budget = DecodeBudget(limits.max_decoded_pixels)
-    for name in sorted(names):
-        size = tree.size_of(name)
-        if size is None:
-            continue  # a missing referenced image is the descriptor rules' finding
-        image_types = refs.get(name, ())
-        view = _check_entry_image(
-            tree, name, size, image_types, checker, budget, expects_type=name in refs
+    views = [
+        _image_view(
+            tree, name, size, refs.get(name, ()), checker, budget, expects_type=name in refs
         )
+        for name in sorted(names)
+        if (size := tree.size_of(name)) is not None  # a missing one is the descriptor's
+    ]
+    _check_images(views, checker, budget)
+    for view in views:
         if view.sha256 is not None:
-            result.assets[name] = CheckedAsset(
-                name, view.size, view.sha256, tuple(t.name for t in image_types)
+            result.assets[view.name] = CheckedAsset(
+                view.name, view.size, view.sha256, tuple(t.name for t in view.types)
             )
     # Every file of the tree goes into the jar: its text is scanned too (the secrets rules),
     # the changed files' when the tree was found from them (what the commit adds).

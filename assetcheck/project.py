@@ -38,6 +38,7 @@ class Options:
     image_type: str | None = None
     config: Path | None = None
     isolated: bool = False
+    jobs: int | None = None
 
     def overrides(self) -> dict[str, Any]:
         given = {
@@ -45,6 +46,7 @@ class Options:
             "ignore": self.ignore,
             "fail_on": self.fail_on,
             "image_type": self.image_type,
+            "jobs": self.jobs,
         }
         return {name: value for name, value in given.items() if value is not None}
 

@@ -64,6 +64,16 @@ DEFAULT_LIMITS = Limits()
 
 
 DEFAULT_FAIL_ON = Severity.ERROR
+MAX_JOBS = 2  # what one check can use: its work splits in two (see views.verify_ahead)
+
+
+def default_jobs() -> int:
+    """The cores this process may run on, at most MAX_JOBS."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_JOBS, cores))
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,9 @@ class Settings:
     image_types_version: str | None = None
     # What a project adds to the rules' data files (rules/data/NAME.toml), by NAME.
     rule_data: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Processes one check may use: 2 verifies a large artifact's entries on two cores (and
+    # decodes images on two threads); 1 is the serial path. The report is the same either way.
+    jobs: int = field(default_factory=lambda: default_jobs())
 
     def selects(self, code: str, *, integrity: bool = False) -> bool:
         return is_selected(code, self.select, self.ignore, integrity=integrity)

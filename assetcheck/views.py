@@ -9,15 +9,18 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import io
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from assetcheck.image_types import ImageType
 from assetcheck.names import DESCRIPTOR, IMAGE_SUFFIXES, MANIFEST, MARKETING, OBR_XML
+from assetcheck.readers.ahead import Plan
 from assetcheck.readers.image import ImageFacts, probe_image
 from assetcheck.readers.kinds import ReadIssue, XmlKind, ZipKind
 from assetcheck.readers.manifest import Manifest, read_manifest
@@ -25,6 +28,9 @@ from assetcheck.readers.sniff import Sniffed, sniff
 from assetcheck.readers.xml import XmlDoc, load_xml
 from assetcheck.readers.zipreader import Budget, ZipArchive, ZipEntry
 from assetcheck.settings import Limits
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 # What libmagic says of zips, and of bytes it does not recognise.
 UNKNOWN_OR_ZIP_MIMES = {
@@ -214,14 +220,7 @@ class ArchiveView:
         """
         if not self._verified:
             self._verified = True
-            # Entries already read whole (documents, images, bundles) were verified then.
-            done = self.archive.streamed
-            seen_offsets = {self.by_index[i].header_offset for i in done}
-            for entry in self.entries:
-                # Overlapping records share data: verify each piece of data once.
-                if entry.is_dir or entry.header_offset in seen_offsets:
-                    continue
-                seen_offsets.add(entry.header_offset)
+            for entry in self._unverified():
                 if is_archive_name(entry.name) and self.depth + 1 > self.limits.max_nesting_depth:
                     self.depth_exceeded.append(entry.name)
                 if entry.name == MANIFEST and entry.file_size <= self.limits.max_document_bytes:
@@ -233,6 +232,53 @@ class ArchiveView:
                 if self.archive.budget.exhausted:
                     break
         return self.archive.read_issues()
+
+    def _unverified(self) -> Iterator[ZipEntry]:
+        """The entries not yet read whole, in order, each piece of data once (overlapping
+        records share data). Entries read whole (documents, images, bundles) were verified."""
+        seen_offsets = {self.by_index[i].header_offset for i in self.archive.streamed}
+        for entry in self.entries:
+            if entry.is_dir or entry.header_offset in seen_offsets:
+                continue
+            seen_offsets.add(entry.header_offset)
+            yield entry
+
+    def verify_ahead(self, *, digest: bool) -> bool:
+        """Start a child process verifying, on the other core, what the walk will verify:
+        every entry of each bundled archive (the walk still opens each, for its rules), then
+        half of this archive's plain entries (by bytes, from the end), then the file's digest
+        when ``digest``. True when it started: the digest is then ``ahead_digest()``. Not worth
+        a process below AHEAD_MIN_COST bytes."""
+        if not self.readable or self.depth != 0:
+            return False
+        bundles: list[ZipEntry] = []
+        plain: list[ZipEntry] = []
+        cost = 0
+        for entry in self._unverified():
+            if is_archive_name(entry.name) and self.depth < self.limits.max_nesting_depth:
+                if entry.file_size <= self.limits.spool_in_memory_below:
+                    bundles.append(entry)
+                    cost += entry.file_size
+            elif entry.name != MANIFEST and entry.name not in self.maven_properties:
+                plain.append(entry)
+        half = sum(e.compressed_size + e.file_size for e in plain) // 2
+        share: list[ZipEntry] = []
+        for entry in reversed(plain):
+            half -= entry.compressed_size + entry.file_size
+            if half < 0:
+                break
+            share.append(entry)
+            cost += entry.compressed_size + entry.file_size
+        if cost < AHEAD_MIN_COST:
+            return False
+        share.reverse()
+        plan = Plan(bundles, share, self.limits.spool_in_memory_below, digest)
+        return self.archive.start_ahead(plan)
+
+    def ahead_digest(self) -> tuple[int, str] | None:
+        """The file's size and SHA-256 from the child ``verify_ahead`` started, if it answered."""
+        ahead = self.archive.ahead
+        return None if ahead is None else ahead.ahead.digest()
 
     @functools.cached_property
     def by_index(self) -> dict[int, ZipEntry]:
@@ -329,6 +375,8 @@ class ArchiveView:
             spool = self._spool(entry)
             if spool is not None:
                 nested = ZipArchive.open(spool, self.limits, self.archive.budget)
+                if self.archive.ahead is not None and self.depth == 0:
+                    nested.ahead = self.archive.ahead.bundle(entry.index)
                 spool.seek(0)
                 view = ArchiveView(
                     nested,
@@ -353,16 +401,31 @@ class ArchiveView:
         self._closed = True
 
     def _spool(self, entry: ZipEntry) -> BinaryIO | None:
-        # Owned by the nested view made from it; closing that view releases it.
-        spool = tempfile.SpooledTemporaryFile(max_size=self.limits.spool_in_memory_below)  # noqa: SIM115
+        """The bundled archive's bytes, in memory below ``spool_in_memory_below``, else in a
+        temporary file. Owned by the nested view made from it; closing that view releases it.
+        (A plain BytesIO, not a SpooledTemporaryFile: its reads are the directory walk's
+        hottest calls, and SpooledTemporaryFile wraps each one in Python.)"""
+        chunks: list[bytes] = []
+        size = 0
+        file: BinaryIO | None = None
         for chunk in self.archive.iter_entry(entry):
-            spool.write(chunk)
+            size += len(chunk)
+            if file is None and size > self.limits.spool_in_memory_below:
+                file = tempfile.TemporaryFile()  # noqa: SIM115
+                file.writelines(chunks)
+                chunks.clear()
+            if file is not None:
+                file.write(chunk)
+            else:
+                chunks.append(chunk)
         if self.archive.entry_issue(entry) is not None:
-            spool.close()
+            if file is not None:
+                file.close()
             return None
-        return spool  # type: ignore[return-value]
+        return file if file is not None else io.BytesIO(b"".join(chunks))
 
     def close(self) -> None:
+        self.archive.close_ahead()
         for view in self._nested.values():
             if view is not None:
                 view.close()
@@ -371,6 +434,10 @@ class ArchiveView:
         for spool in self._spools:
             spool.close()
         self._spools.clear()
+
+
+# The bytes a child process must take off the walk to be worth its start.
+AHEAD_MIN_COST = 16 * 1024 * 1024
 
 
 def is_archive_name(name: str) -> bool:
@@ -890,6 +957,14 @@ class ImageView:
 
     @functools.cached_property
     def facts(self) -> ImageFacts | None:
+        data = self._read()
+        if data is None:
+            return None
+        return self._probe(data, None if self._budget is None else self._take_from_budget)
+
+    def _read(self) -> bytes | None:
+        """The image's bytes (they are what is hashed and probed), or None: too large, or not
+        readable (``read_error`` says why when the disk failed)."""
         if self.size > self.limits.max_image_bytes:
             return None
         try:
@@ -901,11 +976,11 @@ class ImageView:
             return None
         self.size = len(data)
         self.sha256 = hashlib.sha256(data).hexdigest()
+        return data
+
+    def _probe(self, data: bytes, may_decode: Callable[[int], bool] | None) -> ImageFacts:
         return probe_image(
-            data,
-            self.name,
-            max_pixels=self.limits.max_image_pixels,
-            may_decode=None if self._budget is None else self._take_from_budget,
+            data, self.name, max_pixels=self.limits.max_image_pixels, may_decode=may_decode
         )
 
     def _take_from_budget(self, pixels: int) -> bool:
@@ -914,6 +989,51 @@ class ImageView:
             return True
         self.decode_skipped = True
         return False
+
+    def probe_in(self, pool: Executor, ahead: SharedBudget) -> Callable[[], None]:
+        """Read the image here, decode it on ``pool`` (Pillow decodes without the GIL), and
+        return what settles ``facts`` once it is done, as the serial path would have.
+
+        The decoders take pixels from ``ahead``, a copy of the decode budget shared by the
+        threads, in whatever order they get there; the settlers, called in the serial path's
+        order, take them from the budget itself. Where the two disagree (only near the end of
+        the budget), the image is probed again as the budget says: so the decoding stays within
+        about twice the budget, and what is found is the serial path's.
+        """
+        data = self._read()
+        if data is None:
+            self.facts = None
+            return lambda: None
+        asked: list[tuple[int, bool]] = []
+
+        def decode_ahead(pixels: int) -> bool:
+            granted = ahead.take(pixels)
+            asked.append((pixels, granted))
+            return granted
+
+        probing = pool.submit(self._probe, data, None if self._budget is None else decode_ahead)
+
+        def settle() -> None:
+            facts = probing.result()
+            if asked:
+                pixels, granted = asked[0]
+                if self._take_from_budget(pixels) != granted:
+                    facts = self._probe(data, lambda _: not granted)
+            self.facts = facts
+
+        return settle
+
+
+class SharedBudget(DecodeBudget):
+    """A decode budget several threads take from."""
+
+    def __init__(self, remaining: int) -> None:
+        super().__init__(remaining)
+        self._lock = threading.Lock()
+
+    def take(self, pixels: int) -> bool:
+        with self._lock:
+            return super().take(pixels)
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,8 +90,17 @@ def snapshot_version(view: ManifestView) -> Iterator[Problem]:
     )
 
 
+# Every junk name holds one of these (lowercased): names without any skip the path parsing.
+_JUNK_HINT = re.compile(
+    "|".join(re.escape(hint.lower()) for hint in (*JUNK_FOLDERS, *JUNK_NAMES, *JUNK_SUFFIXES))
+    + "|~|\\._"
+)
+
+
 def _junk_kind(name: str) -> tuple[str, str] | None:
     """(kind, what a finding names: the junk folder or the file) for a junk file, else None."""
+    if _JUNK_HINT.search(name.lower()) is None:
+        return None
     parts = PurePosixPath(name).parts
     for depth, part in enumerate(parts[:-1]):
         if part in JUNK_FOLDERS:

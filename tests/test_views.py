@@ -489,7 +489,9 @@ def test_a_large_bundle_is_spooled_to_disk_a_small_one_kept_in_memory() -> None:
         [nested] = list(top.nested())
         assert nested.view is not None
         [spool] = nested.view._spools
-        assert spool._rolled is on_disk  # type: ignore[attr-defined]
+        assert isinstance(spool, io.BytesIO) is not on_disk
+        spool.seek(0)
+        assert spool.read() == _bundle(extra=random_bytes(5000))
         top.close()
 
 

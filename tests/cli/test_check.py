@@ -331,3 +331,23 @@ def test_a_path_that_is_not_utf8_is_reported_not_a_crash(tmp_path: Path) -> None
     for fmt in ("text", "json"):
         code, output = run("check", "--format", fmt, str(jar))
         assert code == 1 and "xe9.jar" in output, output
+
+
+def test_jobs_and_the_inflate_backend_change_no_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--jobs 1 is the serial path, ASSETCHECK_INFLATE the decoder: the report is one."""
+    reports = set()
+    for jobs, backend in (("1", "zlib"), ("2", "isal"), ("2", "zlib")):
+        monkeypatch.setenv("ASSETCHECK_INFLATE", backend)
+        code, output = run("check", "--jobs", jobs, "--format", "json", str(SAMPLES))
+        assert code == 1
+        reports.add(json.dumps(json.loads(output)["files"]))
+    assert len(reports) == 1
+
+
+def test_a_bad_jobs_count_or_inflate_backend_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert run("check", "--jobs", "3", str(SAMPLES))[0] == 2
+    monkeypatch.setenv("ASSETCHECK_INFLATE", "pigz")
+    code, output = run("check", str(SAMPLES / GOOD[0]))
+    assert code == 2 and "known: isal, zlib-ng, zlib" in output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 import struct
 import subprocess
 import sys
@@ -676,3 +677,23 @@ def test_the_signature_shortcut_never_disagrees_with_libmagic(
     shortcut = _signature_mime(data, fmt)
     if shortcut is not None:
         assert shortcut == magic.from_buffer(data, mime=True)
+
+
+_SCAN_END_REFERENCE = re.compile(rb"(?<!\xff)\xff++[^\x00\xd0-\xd7\xff]")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    data=st.lists(
+        st.sampled_from([b"\xff", b"\x00", b"\xd3", b"\xd9", b"\xc4", b"a"]), max_size=40
+    ).map(b"".join),
+    pos=st.integers(0, 40),
+)
+def test_the_jpeg_scan_end_is_the_first_marker_run_at_or_after_pos(data: bytes, pos: int) -> None:
+    """The fast search gives what the one-regex definition gives (that regex, with its
+    lookbehind, took 0.8 s on 32 MB of coded data)."""
+    from assetcheck.readers.image import _jpeg_scan_end
+
+    expected = _SCAN_END_REFERENCE.search(data, min(pos, len(data)))
+    found = _jpeg_scan_end(data, min(pos, len(data)))
+    assert found == (None if expected is None else expected.start())

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.builders import (
     descriptor,
@@ -190,3 +192,54 @@ def test_junk_is_one_finding_naming_the_first_few_with_a_count(tmp_path: Path) -
 
 def test_the_good_jar_ships_no_junk(tmp_path: Path) -> None:
     assert _found(tmp_path, make_jar(), "ZIP042") == []
+
+
+def _junk_kind_by_parts(name: str) -> tuple[str, str] | None:
+    """The junk test without the hint prefilter: the path parsed for every name."""
+    from pathlib import PurePosixPath
+
+    from rules.hygiene import JUNK_FOLDERS, JUNK_NAMES, JUNK_SUFFIXES
+
+    parts = PurePosixPath(name).parts
+    for depth, part in enumerate(parts[:-1]):
+        if part in JUNK_FOLDERS:
+            return "folder", "/".join(parts[: depth + 1]) + "/"
+    if not parts:
+        return None
+    base = parts[-1]
+    if base.lower() in JUNK_NAMES or base.endswith("~") or base.lower().endswith(JUNK_SUFFIXES):
+        return "file", name
+    return ("file", name) if base.startswith("._") else None
+
+
+_PIECES = [
+    "a",
+    "B",
+    "/",
+    "//",
+    ".",
+    "./",
+    "~",
+    "._",
+    ".git",
+    ".GIT",
+    "__MACOSX",
+    ".DS_Store",
+    "thumbs.db",
+    "Desktop.INI",
+    ".swp",
+    ".BAK",
+    ".orig",
+    ".rej",
+    ".svn",
+    ".hg",
+    "x.jar",
+]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=8).map("".join))
+def test_the_junk_hint_prefilter_never_hides_junk(name: str) -> None:
+    from rules.hygiene import _junk_kind
+
+    assert _junk_kind(name) == _junk_kind_by_parts(name)
