@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assetcheck.deferred import defer
 from assetcheck.findings import Problem, Severity
 from assetcheck.image_types import FORMATS as UPLOAD_FORMATS
 from assetcheck.image_types import ImageType, format_size
@@ -82,6 +83,7 @@ __all__ = [
     "XmlKind",
     "ZipKind",
     "compare_versions",
+    "defer",
     "excerpt",
     "format_size",
     "has_placeholder",

@@ -49,6 +49,7 @@ from assetcheck.api import (
     WARNING,
     Problem,
     TextEntriesView,
+    defer,
     has_placeholder,
     rule,
     rule_data,
@@ -171,6 +172,12 @@ _NEEDLES = {
 }
 
 
+def _load_detect_secrets() -> None:
+    """Before detect-secrets is imported: it imports requests for online verification, which
+    assetcheck never asks for (0.12 s of start-up); requests loads if something uses it."""
+    defer("requests")
+
+
 @functools.cache
 def _token_patterns() -> tuple[Pattern, ...]:
     """detect-secrets' token plugins' patterns (their ``denylist``), with the code and the
@@ -182,6 +189,7 @@ def _token_patterns() -> tuple[Pattern, ...]:
     (short, unanchored patterns that match ordinary identifiers), IBM and SoftLayer (keyword
     patterns without a token format), and npm and OpenAI, replaced by bounded equivalents.
     """
+    _load_detect_secrets()
     from detect_secrets.plugins.aws import AWSKeyDetector
     from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
     from detect_secrets.plugins.github_token import GitHubTokenDetector
@@ -222,6 +230,7 @@ def _token_patterns() -> tuple[Pattern, ...]:
 
 @functools.cache
 def _private_key_patterns() -> tuple[re.Pattern[str], ...]:
+    _load_detect_secrets()
     from detect_secrets.plugins.private_key import PrivateKeyDetector
 
     return tuple(PrivateKeyDetector.denylist)
@@ -230,6 +239,7 @@ def _private_key_patterns() -> tuple[re.Pattern[str], ...]:
 @functools.cache
 def _keyword() -> tuple[Any, Callable[[str], Any], re.Pattern[str], re.Pattern[str]]:
     """detect-secrets' KeywordDetector, its regexes for a file name, and the keywords it needs."""
+    _load_detect_secrets()
     from detect_secrets.plugins import keyword
     from detect_secrets.util.filetype import FileType, determine_file_type
 
@@ -255,6 +265,7 @@ def _keyword() -> tuple[Any, Callable[[str], Any], re.Pattern[str], re.Pattern[s
 
 @functools.cache
 def _heuristics() -> tuple[Callable[..., bool], ...]:
+    _load_detect_secrets()
     from detect_secrets.filters import heuristic
 
     return (
@@ -268,6 +279,7 @@ def _heuristics() -> tuple[Callable[..., bool], ...]:
 
 def _is_placeholder(value: str, line: str, placeholders: frozenset[str]) -> bool:
     """Whether a keyword or URL value only stands for a secret (see ``placeholders``)."""
+    _load_detect_secrets()
     from detect_secrets.filters import heuristic
 
     stripped = value.strip().strip("\"'`;,")
@@ -284,6 +296,7 @@ def _is_placeholder(value: str, line: str, placeholders: frozenset[str]) -> bool
 
 def _is_fake_token(value: str) -> bool:
     """AWS's documented example keys, and tokens of one repeated character (``ghp_xxxx...``)."""
+    _load_detect_secrets()
     from detect_secrets.filters import heuristic
 
     body = value.split("_", 1)[-1]
@@ -507,6 +520,7 @@ def _keyword_hits(
 
 
 def _url_hits(text: str, placeholders: frozenset[str], capped: list[bool]) -> Iterator[Found]:
+    _load_detect_secrets()
     from detect_secrets.plugins.basic_auth import BasicAuthDetector
 
     lines = _candidate_lines(text, _find_all(text, "://"))
