@@ -9,9 +9,12 @@ governs the current directory, or ``--config``.
 
 from __future__ import annotations
 
+import collections
+import contextvars
 import dataclasses
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,7 @@ from assetcheck.policy import mark_file, relative_to
 from assetcheck.registry import RuleSet
 from assetcheck.report.model import FileReport, Report
 from assetcheck.settings import Settings
-from assetcheck.targets import discover
+from assetcheck.targets import Target, discover
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,41 @@ class Project:
         return relative_to(file.path, root) or display(os.path.abspath(file.path))
 
 
+def _checked(targets: Iterable[Target], project: Project) -> Iterator[tuple[FileReport, Settings]]:
+    """Each target's report (and its settings), in order.
+
+    Loose images are checked on a pool of threads, a few ahead (decoding one releases the
+    GIL), each in a copy of this thread's context (the rule data it sets is its own);
+    artifacts and source trees are checked here, and use a second core themselves.
+    """
+    pool: ThreadPoolExecutor | None = None
+    pending: collections.deque[tuple[Future[FileReport], Settings]] = collections.deque()
+    try:
+        for target in targets:
+            settings = project.settings_for(target.path)
+            rules = project.rules_for(target.path)
+            if target.kind == "image" and target.image_type is None:
+                image_type = settings.image_type_for(target.path)
+                target = dataclasses.replace(target, image_type=image_type)
+            if target.kind == "image" and settings.jobs > 1:
+                pool = pool or ThreadPoolExecutor(settings.jobs, "assetcheck-image")
+                context = contextvars.copy_context()
+                checking = pool.submit(context.run, check_target, target, settings, rules)
+            else:
+                checking = Future()
+                checking.set_result(check_target(target, settings, rules))
+            pending.append((checking, settings))
+            while len(pending) > 2 * settings.jobs:
+                checked, its_settings = pending.popleft()
+                yield checked.result(), its_settings
+        while pending:
+            checked, its_settings = pending.popleft()
+            yield checked.result(), its_settings
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
 def check(paths: Iterable[Path], project: Project, baseline: Baseline | None = None) -> Report:
     """Check every target in ``paths`` under its own settings, then apply the policy step.
 
@@ -120,11 +158,7 @@ def check(paths: Iterable[Path], project: Project, baseline: Baseline | None = N
         project.settings_for(path)
     found = discover(paths, project.options.image_type)
     report = Report(notices=found.notices)
-    for target in found.targets:
-        settings = project.settings_for(target.path)
-        if target.kind == "image" and target.image_type is None:
-            target = dataclasses.replace(target, image_type=settings.image_type_for(target.path))
-        file = check_target(target, settings, project.rules_for(target.path))
+    for file, settings in _checked(found.targets, project):
         mark_file(
             file,
             severity=settings.severity,

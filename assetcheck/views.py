@@ -920,6 +920,9 @@ class DecodeBudget:
         return True
 
 
+_NOT_PROBED = object()
+
+
 class ImageView:
     """One image: a file given by the user, or an entry a descriptor references.
 
@@ -954,13 +957,17 @@ class ImageView:
         self.read_error: str | None = None
         self.sha256: str | None = None  # of the bytes the checks read
         self.decode_skipped = False  # the file's decode budget was spent before this image
+        self._facts: ImageFacts | object | None = _NOT_PROBED
 
-    @functools.cached_property
+    @property
     def facts(self) -> ImageFacts | None:
-        data = self._read()
-        if data is None:
-            return None
-        return self._probe(data, None if self._budget is None else self._take_from_budget)
+        # Cached by hand: functools.cached_property takes one lock for every instance of the
+        # class before Python 3.12, which made images decoded on two threads wait in turn.
+        if self._facts is _NOT_PROBED:
+            data = self._read()
+            budget = None if self._budget is None else self._take_from_budget
+            self._facts = None if data is None else self._probe(data, budget)
+        return self._facts  # type: ignore[return-value]
 
     def _read(self) -> bytes | None:
         """The image's bytes (they are what is hashed and probed), or None: too large, or not
@@ -1002,7 +1009,7 @@ class ImageView:
         """
         data = self._read()
         if data is None:
-            self.facts = None
+            self._facts = None
             return lambda: None
         asked: list[tuple[int, bool]] = []
 
@@ -1019,7 +1026,7 @@ class ImageView:
                 pixels, granted = asked[0]
                 if self._take_from_budget(pixels) != granted:
                     facts = self._probe(data, lambda _: not granted)
-            self.facts = facts
+            self._facts = facts
 
         return settle
 

@@ -572,3 +572,29 @@ def test_a_folder_that_cannot_be_listed_is_resolved_on_disk_and_the_walk_goes_on
     assert [name.split("/")[0] for name in listed] == [other]
     assert view.has("one/a.png") and view.has("two/b.png")
     assert view.read_image(f"{locked}/{'a' if locked == 'one' else 'b'}.png") is not None
+
+
+def test_two_images_are_probed_at_once_on_two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing in ImageView serialises the probes (functools.cached_property did, before
+    Python 3.12: one lock for every instance): both probes must be inside at the same time."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assetcheck import views
+
+    both_inside = threading.Barrier(2, timeout=10)
+    real_probe = views.probe_image
+
+    def probe(*args: object, **kwargs: object) -> object:
+        both_inside.wait()  # raises BrokenBarrierError if the other probe cannot get in
+        return real_probe(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(views, "probe_image", probe)
+    data = flat_image(40, 40)
+    images = [
+        ImageView(name=f"{i}.png", size=len(data), load=lambda: data, types=(), limits=Limits())
+        for i in range(2)
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        facts = list(pool.map(lambda view: view.facts, images))
+    assert [f.width for f in facts] == [40, 40]
