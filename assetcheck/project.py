@@ -13,11 +13,10 @@ import collections
 import contextvars
 import dataclasses
 import os
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assetcheck.baseline import Baseline, apply_baseline
 from assetcheck.config import Config, find_config, load_config
@@ -29,6 +28,9 @@ from assetcheck.registry import RuleSet
 from assetcheck.report.model import FileReport, Report
 from assetcheck.settings import Settings
 from assetcheck.targets import Target, discover
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def _checked(targets: Iterable[Target], project: Project) -> Iterator[tuple[File
     artifacts and source trees are checked here, and use a second core themselves.
     """
     pool: ThreadPoolExecutor | None = None
-    pending: collections.deque[tuple[Future[FileReport], Settings]] = collections.deque()
+    pending: collections.deque[tuple[Callable[[], FileReport], Settings]] = collections.deque()
     try:
         for target in targets:
             settings = project.settings_for(target.path)
@@ -129,22 +131,30 @@ def _checked(targets: Iterable[Target], project: Project) -> Iterator[tuple[File
                 image_type = settings.image_type_for(target.path)
                 target = dataclasses.replace(target, image_type=image_type)
             if target.kind == "image" and settings.jobs > 1:
-                pool = pool or ThreadPoolExecutor(settings.jobs, "assetcheck-image")
+                if pool is None:
+                    from concurrent.futures import ThreadPoolExecutor
+
+                    pool = ThreadPoolExecutor(settings.jobs, "assetcheck-image")
                 context = contextvars.copy_context()
-                checking = pool.submit(context.run, check_target, target, settings, rules)
+                result: Callable[[], FileReport] = pool.submit(
+                    context.run, check_target, target, settings, rules
+                ).result
             else:
-                checking = Future()
-                checking.set_result(check_target(target, settings, rules))
-            pending.append((checking, settings))
+                result = _ready(check_target(target, settings, rules))
+            pending.append((result, settings))
             while len(pending) > 2 * settings.jobs:
                 checked, its_settings = pending.popleft()
-                yield checked.result(), its_settings
+                yield checked(), its_settings
         while pending:
             checked, its_settings = pending.popleft()
-            yield checked.result(), its_settings
+            yield checked(), its_settings
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+
+
+def _ready(file: FileReport) -> Callable[[], FileReport]:
+    return lambda: file
 
 
 def check(paths: Iterable[Path], project: Project, baseline: Baseline | None = None) -> Report:
