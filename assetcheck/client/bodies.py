@@ -4,11 +4,18 @@ The body is the file's bytes, as Atlassian's own Marketplace client sends them
 (``Content-Type: application/binary``, the file's name in ``?file=``). With the sha256 the
 checks saw, the last chunk is held back until the bytes read hash to it: a file changed since
 its check is never sent complete, so the server never stores bytes that were not checked.
+
+Each chunk is read once into memory, hashed and sent from that same buffer (never re-read, never
+mapped: what is hashed is what is sent). A file above THREADED_HASH_BYTES is hashed in a thread
+of its own while the previous chunk is on the wire, so the hash overlaps the sending instead of
+adding to it; a few chunks at most are in flight, so memory stays a few MiB whatever the size.
 """
 
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +23,13 @@ from typing import BinaryIO
 
 from assetcheck.client.errors import LocalFileError
 
-CHUNK_SIZE = 64 * 1024
+# Large enough that the per-chunk work in Python (h11, httpcore, progress) is noise beside the
+# copy and the hash; small enough that the chunks in flight cost a few MiB.
+CHUNK_SIZE = 1024 * 1024
+# Bodies above this are hashed in a second thread; smaller ones (images) hash inline.
+THREADED_HASH_BYTES = 4 * CHUNK_SIZE
+# Chunks read ahead of the hash thread at most (each costs CHUNK_SIZE of memory).
+_HASH_BACKLOG = 2
 BODY_CONTENT_TYPE = "application/binary"
 
 ProgressCallback = Callable[[int, int], None]
@@ -61,27 +74,29 @@ def _file_chunks(
     progress: ProgressCallback | None,
     expected_sha256: str | None,
 ) -> Generator[bytes, None, None]:
-    size, digest = payload.length, payload.digest
+    size = payload.length
     read = 0
     held: bytes | None = None
-    with _open(path) as handle:
-        while chunk := _read(handle, path):
-            read += len(chunk)
-            if read > size:
-                break
-            digest.update(chunk)
-            if held is not None:
-                yield held
-                # Reached after the caller has sent the chunk, so progress counts sent bytes.
-                if progress is not None:
-                    progress(read - len(chunk), size)
-            held = chunk
+    with _Hasher(payload.digest, threaded=size > THREADED_HASH_BYTES) as hasher:
+        with _open(path) as handle:
+            while chunk := _read(handle, path):
+                read += len(chunk)
+                if read > size:
+                    break
+                hasher.update(chunk)  # in the hash thread: overlaps sending the held chunk
+                if held is not None:
+                    yield held
+                    # Reached after the caller has sent the chunk, so progress counts sent bytes.
+                    if progress is not None:
+                        progress(read - len(chunk), size)
+                held = chunk
+        hasher.finish()
     if read != size:
         raise LocalFileError(
             f"{path} changed size while it was being uploaded: wait until nothing writes it, "
             "then try again."
         )
-    if expected_sha256 is not None and digest.hexdigest() != expected_sha256:
+    if expected_sha256 is not None and payload.digest.hexdigest() != expected_sha256:
         raise LocalFileError(
             f"{path} changed after it was checked, so it was not uploaded: check it and "
             "upload it again."
@@ -91,6 +106,58 @@ def _file_chunks(
     payload.sent_whole = True
     if progress is not None and held is not None:
         progress(read, size)
+
+
+class _Hasher:
+    """Feeds chunks, in order, to ``digest``: inline, or in a thread of its own.
+
+    Its queue is bounded, so a hash slower than the network holds the reader back instead of
+    piling chunks up in memory. ``finish`` returns once every chunk given is in the digest;
+    leaving the context (also when the upload is abandoned midway) stops the thread.
+    """
+
+    def __init__(self, digest: hashlib._Hash, *, threaded: bool) -> None:
+        self._digest = digest
+        self._queue: queue.Queue[bytes | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        if threaded:
+            self._queue = queue.Queue(_HASH_BACKLOG)
+            self._thread = threading.Thread(target=self._run, name="assetcheck-sha256", daemon=True)
+            self._thread.start()
+
+    def __enter__(self) -> _Hasher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop()
+
+    def update(self, chunk: bytes) -> None:
+        if self._queue is None:
+            self._digest.update(chunk)
+        else:
+            self._queue.put(chunk)
+
+    def finish(self) -> None:
+        self._stop()
+        if self._error is not None:
+            raise self._error
+
+    def _stop(self) -> None:
+        if self._thread is not None and self._queue is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        assert self._queue is not None
+        try:
+            while (chunk := self._queue.get()) is not None:
+                self._digest.update(chunk)
+        except BaseException as exc:  # kept for finish(); the reader must never block on put
+            self._error = exc
+            while self._queue.get() is not None:
+                pass
 
 
 def sniff_image_content_type(head: bytes) -> str | None:

@@ -8,7 +8,9 @@ uploads to the six real ``{imageType}`` values, 400 for any other; HAL links
 (``{"href", "templated": true}``); asset names like ``artifact/<uuid>/app.jar`` whose self link
 holds them as one percent-encoded segment (``artifact%2F<uuid>%2Fapp.jar``); error bodies as
 ``{"errors": [{message, code, path}]}``; asset storage so show and delete work; uploader-only
-delete. ``StandInMarketplace(file_info=False)`` leaves fileInfo out of upload answers.
+delete. ``StandInMarketplace(file_info=False)`` leaves fileInfo out of upload answers;
+``StandInMarketplace(hash_uploads=False)`` only counts the bytes of an upload (its sha256 is left
+empty), so that a benchmark measures the client, not this server's hashing.
 
 Faults are scripted per test: ``server.fail_next(Fault.error(503, retry_after="1"), ...)``
 queues one fault per coming request, in order. ``server.requests`` logs every request, so a test
@@ -42,7 +44,9 @@ TOKEN = "tok-5f3c9b1e-d0-not-print-me-4a7"
 OTHER_USER = "other@example.com"
 OTHER_TOKEN = "tok-other-81c2-not-print-me-either"
 KEEP_CONTENT_BYTES = 1024 * 1024  # stored assets keep their bytes only when this small
-_READ_CHUNK = 64 * 1024
+# Bodies are read in large steps: the per-read work in Python is then noise beside the copy, so
+# a 200 MB upload on loopback is bounded by the client, not by this server.
+_READ_CHUNK = 1024 * 1024
 # The {imageType} values of the API (spec section 2, from Atlassian's ImagePurpose).
 IMAGE_TYPES = ("logo", "banner", "screenshot", "screenshot-thumbnail", "title-logo", "hero")
 DRIP_LIMIT = 60.0  # a dripping answer stops by itself after this many seconds
@@ -150,6 +154,7 @@ class _State:
     users: dict[str, str]
     max_upload_bytes: int | None
     file_info: bool = True
+    hash_uploads: bool = True
     faults: deque[Fault] = field(default_factory=deque)
     requests: list[SeenRequest] = field(default_factory=list)
     assets: dict[str, StoredAsset] = field(default_factory=dict)
@@ -166,9 +171,15 @@ class StandInMarketplace:
         max_upload_bytes: int | None = None,
         tls: ssl.SSLContext | None = None,
         file_info: bool = True,
+        hash_uploads: bool = True,
     ) -> None:
         accounts = dict(users) if users is not None else {USER: TOKEN, OTHER_USER: OTHER_TOKEN}
-        self.state = _State(users=accounts, max_upload_bytes=max_upload_bytes, file_info=file_info)
+        self.state = _State(
+            users=accounts,
+            max_upload_bytes=max_upload_bytes,
+            file_info=file_info,
+            hash_uploads=hash_uploads,
+        )
         self._httpd = _Server(("127.0.0.1", 0), _Handler, self.state)
         self._scheme = "https" if tls is not None else "http"
         if tls is not None:
@@ -325,7 +336,7 @@ class _Handler(BaseHTTPRequestHandler):
             return too_big
         content_type = self.headers.get("Content-Type", "")
         boundary = _boundary(content_type)
-        sink = _Sink()
+        sink = _Sink(self.server.state.hash_uploads)
         if boundary is None:
             # The raw body, named by ?file=, as Atlassian's own client sends it.
             names = query.get("file", [])
@@ -362,7 +373,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not names or not names[0]:
             self._drain()
             return 400, _error_body("Expected the image as the body and ?file=NAME.", "file")
-        sink = _Sink()
+        sink = _Sink(self.server.state.hash_uploads)
         for chunk in self._body_chunks():
             sink.write(chunk)
         asset = self._store(sink, "image", names[0], user, content_type, image_type)
@@ -380,7 +391,7 @@ class _Handler(BaseHTTPRequestHandler):
         content = self.server.state.remote_artifacts.get(uri)
         if content is None:
             return 400, _error_body(f"Could not fetch the artifact from {uri}.")
-        sink = _Sink()
+        sink = _Sink(self.server.state.hash_uploads)
         sink.write(content)
         name = urlsplit(uri).path.rsplit("/", 1)[-1] or "artifact.jar"
         asset = self._store(sink, "artifact", name, user)
@@ -421,7 +432,7 @@ class _Handler(BaseHTTPRequestHandler):
             kind=kind,
             logical_file_name=filename,
             size=sink.size,
-            sha256=sink.digest.hexdigest(),
+            sha256=sink.digest.hexdigest() if sink.hashing else "",
             uploader=user,
             content_type=content_type,
             image_type=image_type,
@@ -548,16 +559,18 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Sink:
-    """Counts, hashes and (for small files) keeps what was uploaded."""
+    """Counts, hashes (unless told not to) and, for small files, keeps what was uploaded."""
 
-    def __init__(self) -> None:
+    def __init__(self, hashing: bool = True) -> None:
         self.size = 0
         self.digest = hashlib.sha256()
+        self.hashing = hashing
         self._kept = bytearray()
 
     def write(self, data: bytes) -> None:
         self.size += len(data)
-        self.digest.update(data)
+        if self.hashing:
+            self.digest.update(data)
         if self.size <= KEEP_CONTENT_BYTES:
             self._kept += data
 

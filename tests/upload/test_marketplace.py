@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from assetcheck.client import (
+    CHUNK_SIZE,
     BadBaseUrl,
     BadRequest,
     ConnectionFailed,
@@ -92,13 +93,15 @@ def test_artifact_upload_sends_the_raw_file_named_by_the_file_query(
     assert [sent for sent, _ in seen] == sorted(sent for sent, _ in seen)
 
 
+@pytest.mark.parametrize("chunks", [3, 9])  # hashed inline; hashed in a thread of its own
 def test_progress_is_reported_per_chunk(
-    client: MarketplaceClient, make_jar: Callable[..., Path]
+    client: MarketplaceClient, make_jar: Callable[..., Path], chunks: int
 ) -> None:
-    jar = make_jar("big.jar", padding=300_000)
+    jar = make_jar("big.jar", padding=(chunks - 1) * CHUNK_SIZE)
     seen: list[int] = []
     client.upload_artifact(jar, progress=lambda sent, total: seen.append(sent))
-    assert len(seen) == -(-jar.stat().st_size // (64 * 1024))
+    assert len(seen) == -(-jar.stat().st_size // CHUNK_SIZE) == chunks
+    assert seen == sorted(seen) and seen[-1] == jar.stat().st_size
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "GIF", "BMP"])
