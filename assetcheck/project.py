@@ -119,7 +119,8 @@ def _checked(targets: Iterable[Target], project: Project) -> Iterator[tuple[File
 
     Loose images are checked on a pool of threads, a few ahead (decoding one releases the
     GIL), each in a copy of this thread's context (the rule data it sets is its own);
-    artifacts and source trees are checked here, and use a second core themselves.
+    artifacts and source trees are checked here, with the pool shut down first (an artifact
+    forks its child only when no other thread runs), and use a second core themselves.
     """
     pool: ThreadPoolExecutor | None = None
     pending: collections.deque[tuple[Callable[[], FileReport], Settings]] = collections.deque()
@@ -140,6 +141,12 @@ def _checked(targets: Iterable[Target], project: Project) -> Iterator[tuple[File
                     context.run, check_target, target, settings, rules
                 ).result
             else:
+                if pool is not None:  # no idle threads while an artifact may fork its child
+                    while pending:
+                        checked, its_settings = pending.popleft()
+                        yield checked(), its_settings
+                    pool.shutdown()
+                    pool = None
                 result = _ready(check_target(target, settings, rules))
             pending.append((result, settings))
             while len(pending) > 2 * settings.jobs:

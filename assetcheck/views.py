@@ -246,9 +246,10 @@ class ArchiveView:
     def verify_ahead(self, *, digest: bool) -> bool:
         """Start a child process verifying, on the other core, what the walk will verify:
         every entry of each bundled archive (the walk still opens each, for its rules), then
-        half of this archive's plain entries (by bytes, from the end), then the file's digest
-        when ``digest``. True when it started: the digest is then ``ahead_digest()``. Not worth
-        a process below AHEAD_MIN_COST bytes."""
+        this archive's plain entries, then the file's digest when ``digest``. The walk keeps
+        the rest: directories, documents, images, the text scan, every rule; measured, that is
+        the larger half, so the child takes every plain entry. True when it started: the
+        digest is then ``ahead_digest()``. Not worth a process below AHEAD_MIN_COST bytes."""
         if not self.readable or self.depth != 0:
             return False
         bundles: list[ZipEntry] = []
@@ -261,18 +262,10 @@ class ArchiveView:
                     cost += entry.file_size
             elif entry.name != MANIFEST and entry.name not in self.maven_properties:
                 plain.append(entry)
-        half = sum(e.compressed_size + e.file_size for e in plain) // 2
-        share: list[ZipEntry] = []
-        for entry in reversed(plain):
-            half -= entry.compressed_size + entry.file_size
-            if half < 0:
-                break
-            share.append(entry)
-            cost += entry.compressed_size + entry.file_size
+        cost += sum(e.compressed_size + e.file_size for e in plain)
         if cost < AHEAD_MIN_COST:
             return False
-        share.reverse()
-        plan = Plan(bundles, share, self.limits.spool_in_memory_below, digest)
+        plan = Plan(bundles, plain, self.limits.spool_in_memory_below, digest)
         return self.archive.start_ahead(plan)
 
     def ahead_digest(self) -> tuple[int, str] | None:
