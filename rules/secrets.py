@@ -158,6 +158,25 @@ class Pattern:
     what: str
     regex: re.Pattern[str]
     needle: str | None = None
+    # Where the needle is in every match, when that is fixed: the pattern is then tried only
+    # there (Mailchimp's ``[0-9a-z]{32}-us[0-9]{1,2}`` has "-us" 32 characters in; run over
+    # text holding "-user" it tried every position, 75% of the token patterns' time).
+    anchor: int | None = None
+
+    def finditer(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
+        """The pattern's matches in ``text``, as ``regex.finditer`` gives them."""
+        if self.anchor is None or self.needle is None:
+            yield from self.regex.finditer(text)
+            return
+        end = 0
+        for at in _find_all(lowered, self.needle):
+            start = at - self.anchor
+            if start < end:
+                continue
+            match = self.regex.match(text, start) if start >= 0 else None
+            if match is not None:
+                end = match.end()
+                yield match
 
 
 # Literals that matches of detect-secrets' patterns hold, by detector and pattern index.
@@ -170,6 +189,8 @@ _NEEDLES = {
     ("GitLabTokenDetector", 0): "gl",
     ("GitLabTokenDetector", 5): "glagent-",
 }
+# Patterns whose needle is always this many characters from the start of a match.
+_ANCHORS = {("MailchimpDetector", 0): 32}
 
 
 def _load_detect_secrets() -> None:
@@ -223,8 +244,8 @@ def _token_patterns() -> tuple[Pattern, ...]:
     ]
     for code, what, detector in detectors:
         for index, regex in enumerate(detector.denylist):
-            needle = _NEEDLES.get((detector.__name__, index))
-            found.append(Pattern(code, what, regex, needle))
+            key = (detector.__name__, index)
+            found.append(Pattern(code, what, regex, _NEEDLES.get(key), _ANCHORS.get(key)))
     return tuple(found)
 
 
@@ -415,7 +436,7 @@ def _token_hits(text: str, lowered: str) -> Iterator[Found]:
     for pattern in _token_patterns():
         if pattern.needle is not None and pattern.needle not in lowered:
             continue
-        for match in pattern.regex.finditer(text):
+        for match in pattern.finditer(text, lowered):
             # A pattern's first group is the secret when it is one (AWS's quoted secret key),
             # not when it is a prefix (GitHub's ``(ghp|gho|...)``).
             first = match.group(1) if pattern.regex.groups else None

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assetcheck.readers.zipreader import ZipArchive
 from assetcheck.rules import secrets
@@ -411,3 +413,27 @@ def test_a_tree_found_from_changed_files_scans_the_text_of_those_files(tmp_path:
     assert sec(set()) == ["SEC004"]  # the whole tree
     assert sec({root / "db.properties"}) == ["SEC004"]
     assert sec({image}) == []
+
+
+_MAILCHIMP_PIECES = ["a", "9", "-us", "-US", "-u", "s", "1", "12", "-", "x" * 31, "b" * 32, " "]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_MAILCHIMP_PIECES), max_size=12).map("".join))
+def test_an_anchored_pattern_finds_what_its_regex_finds(text: str) -> None:
+    """A pattern tried only where its needle sits finds every match the regex scan finds."""
+    [pattern] = [p for p in secrets._token_patterns() if p.anchor is not None]
+    lowered = secrets._lowered(text)
+    assert [m.span() for m in pattern.finditer(text, lowered)] == [
+        m.span() for m in pattern.regex.finditer(text)
+    ]
+
+
+def test_every_anchor_is_where_the_needle_is_in_a_match() -> None:
+    from detect_secrets.plugins.mailchimp import MailchimpDetector
+
+    [pattern] = [p for p in secrets._token_patterns() if p.anchor is not None]
+    assert pattern.regex is MailchimpDetector.denylist[0]
+    sample = "0123456789abcdef0123456789abcdef-us12"
+    match = pattern.regex.fullmatch(sample)
+    assert match is not None and sample.index(pattern.needle) == pattern.anchor
