@@ -9,14 +9,11 @@ names and messages are escaped, so a hostile entry name can never forge a line o
 
 from __future__ import annotations
 
-import re
-
 from assetcheck.findings import Finding
+from assetcheck.report.escape import controls_escaped
 from assetcheck.report.locations import Location, located, tool_line
 from assetcheck.report.model import RenderContext, Report
 from assetcheck.report.text import summary_line
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def render_concise(
@@ -39,5 +36,5 @@ def finding_line(finding: Finding, where: Location) -> str:
 
 
 def one_line(text: str) -> str:
-    """``text`` with every control character (line breaks included) as a ``\\xNN`` escape."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    """``text`` with every control character (line breaks included) escaped."""
+    return controls_escaped(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assetcheck.findings import Finding, Severity
+from assetcheck.report.escape import controls_escaped as safe
 from assetcheck.report.model import FileReport, RenderContext, Report
 
 COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -40,13 +41,14 @@ def _finding(finding: Finding, color: bool) -> list[str]:
     severity = _style(
         f"{finding.severity.label:<7}", color, fg=COLOURS[finding.severity], bold=True
     )
-    where = finding.entry or ""
+    where = safe(finding.entry or "")
     if finding.line is not None:
         where = f"{where}:{finding.line}" if where else f"line {finding.line}"
     location = f"{_style(where, color, bold=True)}: " if where else ""
-    lines = [f"  {severity} {_style(finding.code, color, bold=True)}  {location}{finding.message}"]
+    message = safe(finding.message)
+    lines = [f"  {severity} {_style(finding.code, color, bold=True)}  {location}{message}"]
     if finding.hint:
-        lines.append(f"                  {_style('fix:', color, dim=True)} {finding.hint}")
+        lines.append(f"                  {_style('fix:', color, dim=True)} {safe(finding.hint)}")
     return lines
 
 
@@ -72,7 +74,7 @@ def render_text(
     shared = _shared(report)
     lines: list[str] = [_style(versions_line(context), color, dim=True)]
     for file in report.files:
-        header = f"{_style(file.path, color, bold=True)} ({describe(file)})"
+        header = f"{_style(safe(file.path), color, bold=True)} ({describe(file)})"
         active = [f for f in file.findings if f.active]  # suppressed ones are only counted
         own = [f for f in active if _shared_key(f) not in shared]
         if not active:
@@ -89,7 +91,7 @@ def render_text(
         lines.append("")
         lines.append(_style(f"The same finding on {len(paths):,} files:", color, bold=True))
         lines.extend(_finding(Finding(code, severity, message, hint=hint), color))
-        named = ", ".join(paths[:FILES_NAMED])
+        named = ", ".join(safe(path) for path in paths[:FILES_NAMED])
         more = f" and {len(paths) - FILES_NAMED:,} more" if len(paths) > FILES_NAMED else ""
         lines.append(f"                  {_style('files:', color, dim=True)} {named}{more}")
     if report.baseline_gone:
@@ -119,7 +121,7 @@ def _gone(report: Report) -> list[str]:
     for entry in gone[: FILES_NAMED * 4]:
         where = f"{entry.path}!/{entry.entry}" if entry.entry else entry.path
         times = f" (x{entry.count})" if entry.count > 1 else ""
-        lines.append(f"  {entry.code}  {where}{times}")
+        lines.append(f"  {entry.code}  {safe(where)}{times}")
     if len(gone) > FILES_NAMED * 4:
         lines.append(f"  ... and {len(gone) - FILES_NAMED * 4:,} more")
     return lines

@@ -171,3 +171,28 @@ def test_the_first_line_names_the_tool_and_the_table_the_run_used() -> None:
 
     text = render_text(Report(), context=RenderContext(image_types_version="2026.11.30+mine"))
     assert text.splitlines()[0] == f"assetcheck {__version__}, image-type table 2026.11.30+mine"
+
+
+def test_a_hostile_name_cannot_write_to_the_terminal() -> None:
+    """Entry names and paths come from the checked file: an escape sequence in one is shown,
+    never sent to the terminal (it could colour, move the cursor or forge an "ok" line), and
+    neither is a bidirectional override that would reorder the line."""
+    name = "lib/\x1b[2K\x1b[1Aok.jar\u202etxt.exe\npassed"
+    finding = Finding("ZIP020", Severity.ERROR, f"duplicate {name!s}", entry=name, hint=name)
+    report = Report(files=[FileReport(f"dist/{name}", "artifact", findings=[finding])])
+    text = render_text(report)
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "\\x1b[2K\\x1b[1Aok.jar\\u202etxt.exe\\x0apassed" in text
+    assert text.count("\n") == render_text(
+        Report(
+            files=[
+                FileReport(
+                    "a",
+                    "artifact",
+                    findings=[
+                        Finding("ZIP020", Severity.ERROR, "duplicate x", entry="x", hint="x")
+                    ],
+                )
+            ]
+        )
+    ).count("\n")
