@@ -537,8 +537,11 @@ def upload(
     outcomes = []
     if not nothing:
         config = run.project.config
+        chosen = _configured(base_url, BASE_URL_ENV, config.values.get("base-url"))
+        if chosen is not None and chosen is not base_url and not dry_run:
+            _refuse_foreign_base_url(chosen, config.path)
         client = make_client(
-            _configured(base_url, BASE_URL_ENV, config.values.get("base-url")),
+            chosen,
             user,
             token_stdin,
             timeout,
@@ -563,6 +566,27 @@ def upload(
     # A file held back (findings, no image type) was asked for and not uploaded: not a pass.
     failed_checks = report.fails(settings.fail_on) and not no_check
     sys.exit(EXIT_FINDINGS if failed_checks or held else EXIT_OK)
+
+
+def _refuse_foreign_base_url(url: str, config_path: Path | None) -> None:
+    """A repository's configuration must not send the pipeline's token to another host: a
+    pull request could otherwise point ``base-url`` at a server of its own. Another host is
+    for whoever runs the upload to name (``--base-url``, ``ASSETCHECK_BASE_URL``)."""
+    from assetcheck.client.urls import BadBaseUrl, base_url_host, normalize_base_url
+    from assetcheck.settings import DEFAULT_BASE_URL
+
+    try:
+        host = base_url_host(normalize_base_url(url))
+    except BadBaseUrl as error:
+        raise click.UsageError(str(error)) from None
+    if host != base_url_host(DEFAULT_BASE_URL):
+        where = display(config_path) if config_path is not None else "the configuration"
+        raise click.UsageError(
+            f"base-url {url} comes from {where}: a project's configuration may not send your "
+            f"credentials to a host other than {base_url_host(DEFAULT_BASE_URL)}. If that host "
+            f"is yours, name it where the pipeline is set up: --base-url {url} "
+            "(or ASSETCHECK_BASE_URL)."
+        )
 
 
 def _configured(option: T | None, env: str, configured: T | None) -> T | None:
