@@ -16,6 +16,7 @@ import dataclasses
 import functools
 import json
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -258,7 +259,10 @@ class _Validator:
         return value
 
     def glob(self, key: str, glob: str) -> None:
-        problem = bad_pattern(glob)
+        try:
+            problem = bad_pattern(glob)
+        except re.error as error:  # pathspec lets re's error out of a bad [range], e.g. [r-p]
+            problem = str(error)
         if problem:
             raise self.fail(f"{key}.{glob!r}", f"not a valid gitignore-style glob: {problem}")
 

@@ -358,6 +358,12 @@ class _ClauseParser:
                 i = j
             i = self._ws(i)
             if i >= self.n or self.text[i] == ",":
+                if not paths:
+                    # OSGi's clause is path (';' path)* (';' parameter)*: Felix refuses a
+                    # clause of parameters only ("No path specified on clause").
+                    raise _Broken(
+                        GrammarError(start, "the clause has parameters but no path before them")
+                    )
                 clause = Clause(tuple(paths), tuple(parameters), start, tuple(path_positions))
                 return clause, i
             if self.text[i] == ";":

@@ -803,9 +803,15 @@ def _inspect_opened(
     return _PillowResult(width, height, mode, frames, decoded=True)
 
 
+_OBJECT_REPR = re.compile(r" ?<[^<>]* at 0x[0-9A-Fa-f]+>")
+
+
 def _describe(exc: BaseException) -> str:
     """A short, one-line message for an exception raised by a decoder."""
-    message = " ".join(str(exc).split()) or type(exc).__name__
+    # Pillow names the stream it read ("cannot identify image file <_io.BytesIO object at
+    # 0x7f...>"): an address differs on every run, and says nothing to the user.
+    message = _OBJECT_REPR.sub("", " ".join(str(exc).split())).strip()
+    message = message or type(exc).__name__
     if len(message) > _MESSAGE_LIMIT:
         message = message[: _MESSAGE_LIMIT - 3] + "..."
     return message
