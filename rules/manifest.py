@@ -199,7 +199,7 @@ def manifest_missing(view: ManifestView) -> Iterator[Problem]:
             yield Problem(
                 f"META-INF/MANIFEST.MF could not be read whole ({detail}), so it was not "
                 "checked past that line (expected a manifest of at most a few thousand headers)",
-                hint="Rebuild the jar; even a signed jar has two headers per entry.",
+                hint="Rebuild the jar; a signed jar has two headers and a few lines per entry.",
                 line=line,
             )
         if view.manifest is None:

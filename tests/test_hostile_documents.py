@@ -160,8 +160,9 @@ MANIFEST_CASES: dict[str, tuple[Callable[[], bytes], str | None]] = {
         ),
         "MF012",
     ),
-    "continuations-1m.jar": (
-        lambda: _stored_jar(sdk_manifest().encode() + b"X-Long: a\r\n" + b" b\r\n" * 1_000_000),
+    # Just under the line limit: read whole, and clean.
+    "continuations-990k.jar": (
+        lambda: _stored_jar(sdk_manifest().encode() + b"X-Long: a\r\n" + b" b\r\n" * 990_000),
         None,
     ),
     "orphan-continuations-1m.jar": (
@@ -177,6 +178,15 @@ MANIFEST_CASES: dict[str, tuple[Callable[[], bytes], str | None]] = {
     "repeated-header-3m.jar": (
         lambda: _stored_jar(b"Manifest-Version: 1.0\r\n" + b"A: b\n" * 3_200_000),
         "MF009",
+    ),
+    # Lines that are neither headers nor continuations: reading stops at the line limit.
+    "blank-lines-16m.jar": (
+        lambda: _stored_jar(b"Manifest-Version: 1.0\r\n" + b"\n" * 16_000_000),
+        "MF001",
+    ),
+    "bad-lines-8m.jar": (
+        lambda: _stored_jar(b"Manifest-Version: 1.0\r\n" + b"x\n" * 8_000_000),
+        "MF001",
     ),
 }
 

@@ -23,6 +23,9 @@ MAX_SAME_HEADER = 20  # occurrences of one header name kept per section; the res
 # Headers read before reading stops: a signed jar at the entry limit (100,000 entries) has a
 # section of two headers per entry; a 16 MB manifest can hold millions of tiny ones.
 MAX_HEADERS = 250_000
+# Lines read before reading stops: that signed jar takes four to seven lines an entry (a wrapped
+# name, one or two digests, the blank line), and a line costs about a microsecond to read.
+MAX_LINES = 1_000_000
 _BREAK = re.compile(rb"\r\n|\r|\n")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,69}\Z")
 
@@ -70,14 +73,18 @@ class _Issues:
     def add(
         self, kind: ManifestKind, line: int | None, detail: str, length: int | None = None
     ) -> None:
-        count = self.counts.get(kind, 0)
-        self.counts[kind] = count + 1
-        if count < MAX_ISSUES:
+        if self.count(kind):
             self.kept.append(ReadIssue(kind, detail, line=line, length=length))
 
-    def wants(self, kind: ManifestKind) -> bool:
-        """Whether an issue of this kind would be kept (so its detail is worth building)."""
-        return self.counts.get(kind, 0) < MAX_ISSUES
+    def count(self, kind: ManifestKind) -> bool:
+        """Count one issue of this kind; True if it is one of those kept, whose detail is worth
+        building (then ``keep`` it)."""
+        count = self.counts.get(kind, 0)
+        self.counts[kind] = count + 1
+        return count < MAX_ISSUES
+
+    def keep(self, kind: ManifestKind, line: int, detail: str) -> None:
+        self.kept.append(ReadIssue(kind, detail, line=line))
 
     def more(self) -> dict[str, int]:
         return {k: n - MAX_ISSUES for k, n in self.counts.items() if n > MAX_ISSUES}
@@ -102,7 +109,13 @@ def read_manifest(data: bytes) -> Manifest:
     """Parse a manifest. Issue kinds: ``encoding``, ``line-too-long`` (over 72 bytes),
     ``line-too-long-for-java`` (512 bytes or more), ``no-final-newline``, ``bad-continuation``,
     ``bad-header``, ``bad-name``, ``duplicate-header``, and ``too-many-headers``: more than
-    ``MAX_HEADERS`` headers, where reading stops (the manifest was not read whole)."""
+    ``MAX_HEADERS`` header lines or ``MAX_LINES`` lines, where reading stops (the manifest was
+    not read whole).
+
+    The loop is the cost of a hostile manifest (16 MB can hold 16 million lines), so each line
+    does as little as it can: a header name is decoded and checked once per distinct name, and
+    an issue's message is built only for the issues that are kept.
+    """
     issues = _Issues()
     if data.startswith(b"\xef\xbb\xbf"):
         issues.add(ManifestKind.ENCODING, 1, "starts with a UTF-8 byte-order mark")
@@ -110,31 +123,33 @@ def read_manifest(data: bytes) -> Manifest:
     sections: list[tuple[Header, ...]] = []
     current: list[Header] = []
     counts: dict[str, int] = {}  # occurrences of each header name in the current section
-    names: dict[bytes, str] = {}  # decoded header names, shared by every header of that name
-    total = 0
+    names: dict[bytes, tuple[str, str, bool]] = {}  # raw name: name, key, whether valid
+    headers = 0
     # Java joins a header's continuation lines as bytes and decodes the whole value once, so a
     # multi-byte character may be split across a line break (JDK 11+ breaks at exactly 72 bytes).
-    pending: tuple[str, bytearray, int] | None = None  # name, value bytes, line
+    pending: tuple[str, str, bytes, int] | None = None  # name, key, first value bytes, line
+    continued: bytearray | None = None  # the pending header's continuation bytes
 
     def flush() -> None:
-        nonlocal pending, total
+        nonlocal pending, continued
         if pending is None:
             return
-        name, raw_value, line = pending
-        pending = None
+        name, key, raw_value, line = pending
+        if continued is not None:
+            raw_value = raw_value + continued
+        pending = continued = None
         try:
             value = raw_value.decode("utf-8")
         except UnicodeDecodeError:
             issues.add(ManifestKind.ENCODING, line, f"{_clip(name)} is not valid UTF-8")
             value = raw_value.decode("utf-8", "replace")
-        key = name.lower()
         seen = counts.get(key, 0)
         counts[key] = seen + 1
-        if seen:
-            issues.add(ManifestKind.DUPLICATE_HEADER, line, f"{_clip(name)} appears more than once")
         if seen < MAX_SAME_HEADER:
             current.append(Header(name, value, line))
-            total += 1
+        if seen and issues.count(ManifestKind.DUPLICATE_HEADER):
+            detail = f"{_clip(name)} appears more than once"
+            issues.keep(ManifestKind.DUPLICATE_HEADER, line, detail)
 
     def end_section() -> None:
         nonlocal current
@@ -146,61 +161,44 @@ def read_manifest(data: bytes) -> Manifest:
 
     number = 0
     for number, raw in enumerate(_lines(data), start=1):
-        length = len(raw)
-        if length >= JAVA_MAX_LINE_BYTES:
-            issues.add(
-                ManifestKind.LINE_TOO_LONG_FOR_JAVA,
-                number,
-                f"{length:,} bytes; Java refuses lines of {JAVA_MAX_LINE_BYTES} bytes or more",
-                length,
-            )
-        elif length > MAX_LINE_BYTES:
-            issues.add(
-                ManifestKind.LINE_TOO_LONG,
-                number,
-                f"{length} bytes; lines may be at most {MAX_LINE_BYTES} bytes",
-                length,
-            )
+        if number > MAX_LINES:
+            _stop(issues, number, f"{MAX_LINES:,} lines")
+            break
         if not raw:
             end_section()
             continue
+        length = len(raw)
+        if length > MAX_LINE_BYTES:
+            _long_line(issues, number, length)
         if raw[0] == 0x20:  # a continuation line
-            if pending is None:
-                issues.add(
-                    ManifestKind.BAD_CONTINUATION,
-                    number,
-                    "a continuation line (starting with a space) follows no header",
-                )
-            else:
-                value_bytes = pending[1]
-                value_bytes += memoryview(raw)[1:]
+            if pending is not None:
+                if continued is None:
+                    continued = bytearray()
+                continued += memoryview(raw)[1:]
+            elif issues.count(ManifestKind.BAD_CONTINUATION):
+                detail = "a continuation line (starting with a space) follows no header"
+                issues.keep(ManifestKind.BAD_CONTINUATION, number, detail)
             continue
         flush()
-        if total >= MAX_HEADERS:
-            issues.add(
-                ManifestKind.TOO_MANY_HEADERS,
-                number,
-                f"it has more than {MAX_HEADERS:,} headers; reading stopped at line {number:,}",
-            )
+        headers += 1
+        if headers > MAX_HEADERS:
+            _stop(issues, number, f"{MAX_HEADERS:,} headers")
             break
         raw_name, sep, raw_value = raw.partition(b": ")
         if not sep:
-            if issues.wants(ManifestKind.BAD_HEADER):
-                text = _clip(raw[:200].decode("utf-8", "replace"))
-                issues.add(
-                    ManifestKind.BAD_HEADER, number, f"{text!r} is not a 'Name: value' header line"
-                )
-            else:
-                issues.add(ManifestKind.BAD_HEADER, number, "")
+            if issues.count(ManifestKind.BAD_HEADER):
+                issues.keep(ManifestKind.BAD_HEADER, number, _not_a_header(raw))
             continue
-        name = names.get(raw_name)
-        if name is None:
+        known = names.get(raw_name)
+        if known is None:
             name = raw_name.decode("utf-8", "replace")
+            known = (name, name.lower(), _NAME.match(name) is not None)
             if len(names) < 10_000:
-                names[raw_name] = name
-        if not _NAME.match(name):
+                names[raw_name] = known
+        name, key, valid = known
+        if not valid:
             issues.add(ManifestKind.BAD_NAME, number, f"{_clip(name)!r} is not a valid header name")
-        pending = (name, bytearray(raw_value), number)
+        pending = (name, key, raw_value, number)
     else:
         end_section()
         if number and not data.endswith((b"\n", b"\r")):
@@ -224,6 +222,35 @@ def read_manifest(data: bytes) -> Manifest:
         more_issues=issues.more(),
         _index=index,
     )
+
+
+def _stop(issues: _Issues, number: int, limit: str) -> None:
+    issues.add(
+        ManifestKind.TOO_MANY_HEADERS,
+        number,
+        f"it has more than {limit}; reading stopped at line {number:,}",
+    )
+
+
+def _long_line(issues: _Issues, number: int, length: int) -> None:
+    if length >= JAVA_MAX_LINE_BYTES:
+        issues.add(
+            ManifestKind.LINE_TOO_LONG_FOR_JAVA,
+            number,
+            f"{length:,} bytes; Java refuses lines of {JAVA_MAX_LINE_BYTES} bytes or more",
+            length,
+        )
+    else:
+        issues.add(
+            ManifestKind.LINE_TOO_LONG,
+            number,
+            f"{length} bytes; lines may be at most {MAX_LINE_BYTES} bytes",
+            length,
+        )
+
+
+def _not_a_header(raw: bytes) -> str:
+    return f"{_clip(raw[:200].decode('utf-8', 'replace'))!r} is not a 'Name: value' header line"
 
 
 def _clip(text: str, width: int = 40) -> str:

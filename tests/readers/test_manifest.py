@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 from assetcheck.readers.manifest import (
     MAX_HEADERS,
     MAX_ISSUES,
+    MAX_LINES,
     MAX_SAME_HEADER,
     _lines,
     read_manifest,
@@ -76,10 +77,29 @@ def test_repeated_headers_are_kept_up_to_a_cap() -> None:
     assert len(dups) + manifest.more("duplicate-header") == 99
 
 
-def test_a_million_continuation_lines_join_into_one_value() -> None:
-    manifest = read_manifest(b"X-Long: a\n" + b" b\n" * 1_000_000)
+def test_continuation_lines_up_to_the_line_limit_join_into_one_value() -> None:
+    manifest = read_manifest(b"X-Long: a\n" + b" b\n" * (MAX_LINES - 1))
     header = manifest.get("X-Long")
-    assert header is not None and len(header.value) == 1_000_001 and manifest.issues == ()
+    assert header is not None and len(header.value) == MAX_LINES and manifest.issues == ()
+
+
+@pytest.mark.parametrize("line", [b"", b" b"], ids=["blank", "continuation"])
+def test_reading_stops_after_too_many_lines(line: bytes) -> None:
+    manifest = read_manifest(b"X: a\n" + (line + b"\n") * MAX_LINES)
+    stops = [i for i in manifest.issues if i.kind == "too-many-headers"]
+    assert [(i.line, i.detail) for i in stops] == [
+        (
+            MAX_LINES + 1,
+            f"it has more than {MAX_LINES:,} lines; reading stopped at line {MAX_LINES + 1:,}",
+        )
+    ]
+    counted = sum(1 for i in manifest.issues if i.kind != "too-many-headers")
+    assert counted + sum(manifest.more_issues.values()) < MAX_LINES
+
+
+def test_repeated_headers_count_towards_the_header_limit() -> None:
+    manifest = read_manifest(b"A: b\n" * (MAX_HEADERS + 1))
+    assert [i.line for i in manifest.issues if i.kind == "too-many-headers"] == [MAX_HEADERS + 1]
 
 
 def test_reading_stops_after_too_many_headers() -> None:
