@@ -36,6 +36,7 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_UPLOAD_FAILED = 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 REPORT_BUG = (
     "This is a bug in assetcheck; please report it with the command you ran and this message."
 )
@@ -896,7 +897,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         returned = cli.main(args=args, prog_name="assetcheck", standalone_mode=False)
     except SystemExit as exit_:
         return _exit_code(exit_.code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as abort:
+        # Click turns Ctrl-C (and EOF at a prompt) into Abort: an interrupt is still 130.
+        if isinstance(abort.__cause__, KeyboardInterrupt):
+            click.echo("interrupted", err=True)
+            return EXIT_INTERRUPTED
         click.echo("Aborted.", err=True)
         return EXIT_FINDINGS
     except click.ClickException as error:
@@ -904,7 +909,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as error:
         click.echo(
             f"assetcheck: internal error: {type(error).__name__}: {error}\n{REPORT_BUG}",

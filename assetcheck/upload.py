@@ -72,7 +72,8 @@ class UploadOutcome:
     went out whole and its answer never came, so the server may hold an asset nothing uses.
     ``took_over`` is the run whose stale claim this one took (``stale_because`` says why);
     ``waited_for`` the live run this one waited on; ``unused_link`` an asset this run stored
-    that another run's row superseded.
+    that another run's row superseded. ``warnings`` are the client's notes on an accepted
+    upload (an answer without fileInfo, a Retry-After longer than the cap).
     """
 
     item: UploadItem
@@ -85,6 +86,7 @@ class UploadOutcome:
     stale_because: str | None = None
     waited_for: ClaimHolder | None = None
     unused_link: str | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def unused_asset_possible(self) -> bool:
@@ -223,6 +225,7 @@ def _send_and_record(
         taken,
         attempts=getattr(result, "attempts", 1),
         answer_lost=getattr(result, "answer_lost", False),
+        warnings=tuple(getattr(result, "warnings", ())),
     )
     if result.sha256 != item.sha256:
         _release(ledger, claim)

@@ -251,6 +251,9 @@ class MarketplaceClient:
                 response.body, what, self._redact, path.name, body.length
             )
         except MarketplaceError as error:
+            # A 2xx came back for a whole body, but its content cannot be trusted: the server
+            # most likely stored the file, and nothing will use that asset.
+            attempts.answer_lost = True
             raise self._annotated(error, attempts) from None
         return UploadResult(
             asset=asset,

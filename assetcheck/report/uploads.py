@@ -85,7 +85,8 @@ def _iso(moment: float) -> str:
 
 def outcome_warnings(outcome: UploadOutcome) -> list[str]:
     """What the user should know beyond the status: never silent about a possible stray asset."""
-    warnings = []
+    # The client's notes on an accepted upload (an unconfirmed size, a capped Retry-After).
+    warnings = [note.rstrip(".") for note in outcome.warnings]
     if outcome.took_over is not None:
         warnings.append(
             f"took over a stale claim: {outcome.stale_because}; that run may have sent the "

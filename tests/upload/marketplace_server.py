@@ -16,6 +16,13 @@ Faults are scripted per test: ``server.fail_next(Fault.error(503, retry_after="1
 queues one fault per coming request, in order. ``server.requests`` logs every request, so a test
 can assert how many attempts the client made. A body cut short is discarded, as a real server
 discards it.
+
+``Fault.hold(at, gate)`` handles its request normally but stops at one step of it and tells the
+test (``gate.wait_reached()``): when the request's headers are in (``"headers"``, nothing of the
+body read), after ``after_bytes`` of the body (``"body"``), or once the answer is sent
+(``"answered"``; ``gate.answered`` is set then for every step). The handler goes on when the
+test calls ``gate.release()`` (or after HOLD_LIMIT seconds), so a test can kill the client, fill
+its disk or lock its ledger at exactly that step.
 """
 
 from __future__ import annotations
@@ -50,13 +57,38 @@ _READ_CHUNK = 1024 * 1024
 # The {imageType} values of the API (spec section 2, from Atlassian's ImagePurpose).
 IMAGE_TYPES = ("logo", "banner", "screenshot", "screenshot-thumbnail", "title-logo", "hero")
 DRIP_LIMIT = 60.0  # a dripping answer stops by itself after this many seconds
+HOLD_LIMIT = 30.0  # a held request goes on by itself after this many seconds
+HOLD_STEPS = ("headers", "body", "answered")
+
+
+class Gate:
+    """Where a held request tells the test it got to one step, and waits to be let go.
+
+    ``answered`` is set once the held request's answer is sent, whatever step it held at.
+    """
+
+    def __init__(self) -> None:
+        self._reached = threading.Event()
+        self._released = threading.Event()
+        self.answered = threading.Event()
+
+    def wait_reached(self, timeout: float = HOLD_LIMIT) -> bool:
+        """Wait until the held request reaches its step; False when it did not in time."""
+        return self._reached.wait(timeout)
+
+    def release(self) -> None:
+        self._released.set()
+
+    def _arrive(self) -> None:
+        self._reached.set()
+        self._released.wait(HOLD_LIMIT)
 
 
 @dataclass(frozen=True)
 class Fault:
     """One scripted misbehaviour, applied to one request."""
 
-    kind: str  # error | reset | slow | drip | raw | wrong-size
+    kind: str  # error | reset | slow | drip | raw | wrong-size | hold
     status: int = 0
     retry_after: str | None = None
     message: str | None = None
@@ -66,6 +98,8 @@ class Fault:
     drain: bool = True
     body: bytes = b""
     details_key: str = "errors"
+    at: str = ""
+    gate: Gate | None = None
 
     @classmethod
     def error(
@@ -123,6 +157,16 @@ class Fault:
     def wrong_size(cls, delta: int = 1) -> Fault:
         """Handle the request normally, then report ``fileInfo.size`` off by ``delta``."""
         return cls("wrong-size", delta=delta)
+
+    @classmethod
+    def hold(cls, at: str, gate: Gate, after_bytes: int = 0) -> Fault:
+        """Handle the request normally, stopping at step ``at`` until ``gate`` is released.
+
+        ``at`` is one of HOLD_STEPS; for ``"body"``, the step is after ``after_bytes`` of it.
+        """
+        if at not in HOLD_STEPS:
+            raise ValueError(f"hold at one of {HOLD_STEPS}, not {at!r}")
+        return cls("hold", at=at, gate=gate, after_bytes=after_bytes)
 
 
 @dataclass(frozen=True)
@@ -300,8 +344,18 @@ class _Handler(BaseHTTPRequestHandler):
                 self._drain()
             self._send_error(fault)
             return
+        gate = fault.gate if fault is not None and fault.kind == "hold" else None
+        if gate is not None and fault is not None and fault.at == "headers":
+            gate._arrive()
+        elif gate is not None and fault is not None and fault.at == "body":
+            self._read_ahead(fault.after_bytes)
+            gate._arrive()
         status, payload = self._route(method, url.path, query, user)
         self._answer(status, payload, fault)
+        if gate is not None and fault is not None:
+            gate.answered.set()
+            if fault.at == "answered":
+                gate._arrive()
 
     def _route(
         self, method: str, path: str, query: dict[str, list[str]], user: str | bool | None
@@ -462,8 +516,23 @@ class _Handler(BaseHTTPRequestHandler):
         value = self.headers.get("Content-Length")
         return int(value) if value is not None and value.isdigit() else None
 
+    def _read_ahead(self, count: int) -> None:
+        """Read up to ``count`` bytes of the body now; _body_chunks yields them first."""
+        wanted = min(count, self._content_length() or 0)
+        ahead = bytearray()
+        while len(ahead) < wanted:
+            chunk = self.rfile.read(min(_READ_CHUNK, wanted - len(ahead)))
+            if not chunk:
+                break
+            ahead += chunk
+        self._ahead = bytes(ahead)
+
     def _body_chunks(self) -> Iterator[bytes]:
         remaining = self._content_length() or 0
+        ahead, self._ahead = getattr(self, "_ahead", b""), b""
+        if ahead:
+            remaining -= len(ahead)
+            yield ahead
         while remaining > 0:
             chunk = self.rfile.read(min(_READ_CHUNK, remaining))
             if not chunk:
