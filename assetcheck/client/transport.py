@@ -16,7 +16,8 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Mapping
+import zlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -121,9 +122,12 @@ class Transport:
         )
 
     def _read(self, response: httpx.Response, watch: _Watchdog) -> Response:
+        inflate = _decoder(response.headers.get("Content-Encoding", ""))
         body = bytearray()
-        for chunk in response.iter_bytes():
-            body += chunk
+        # The raw bytes, inflated here within the cap: httpx inflates each chunk whole, and
+        # 64 KiB of gzip (sent though identity was asked for) can become 64 MiB at once.
+        for chunk in response.iter_raw():
+            body += inflate(chunk, self.max_response_bytes + 1 - len(body))
             if len(body) > self.max_response_bytes:
                 raise ExchangeFailed(
                     "too-large",
@@ -197,6 +201,23 @@ class _Watchdog:
             # write in the other thread without touching the TLS state it is using.
             with contextlib.suppress(OSError):
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _decoder(encoding: str) -> Callable[[bytes, int], bytes]:
+    """``inflate(chunk, room)``: the chunk's bytes, at most ``room`` of them (gzip, deflate)."""
+    if encoding.strip().lower() not in ("gzip", "x-gzip", "deflate"):
+        return lambda chunk, room: chunk  # as httpx does, an unknown coding is left as is
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # a gzip or a zlib header
+
+    def inflate(chunk: bytes, room: int) -> bytes:
+        try:
+            return inflater.decompress(chunk, room)
+        except zlib.error as exc:
+            raise ExchangeFailed(
+                "connection", f"the answer's {encoding} data is corrupt ({exc})", request_sent=True
+            ) from None
+
+    return inflate
 
 
 def _certificate_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:

@@ -100,6 +100,7 @@ class Fault:
     details_key: str = "errors"
     at: str = ""
     gate: Gate | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def error(
@@ -149,9 +150,10 @@ class Fault:
         return cls.raw(b'{"_links": {"self": {"href": "/rest/2/assets/')
 
     @classmethod
-    def raw(cls, body: bytes) -> Fault:
-        """Handle the request normally, then answer 200 with exactly ``body``."""
-        return cls("raw", body=body)
+    def raw(cls, body: bytes, headers: Mapping[str, str] | None = None) -> Fault:
+        """Handle the request normally, then answer 200 with exactly ``body`` (and ``headers``,
+        e.g. a Content-Encoding the client did not ask for)."""
+        return cls("raw", body=body, headers=tuple((headers or {}).items()))
 
     @classmethod
     def wrong_size(cls, delta: int = 1) -> Fault:
@@ -574,7 +576,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "wrong-size" and status == 200:
             payload["fileInfo"]["size"] += fault.delta
         if fault is not None and fault.kind == "raw":
-            self._send(200, fault.body, "application/json")
+            self._send(200, fault.body, "application/json", dict(fault.headers))
             return
         body = b"" if payload is None else json.dumps(payload).encode()
         self._send(status, body, "application/json" if payload is not None else None)
