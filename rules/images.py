@@ -534,10 +534,9 @@ def animated(image: ImageView) -> Iterator[Problem]:
     """
     facts = image.facts
     if facts is not None and facts.is_animated and facts.format is not None:
-        # WebP's count is only "more than one"; PNG and GIF counts are exact.
-        frames = "several frames" if facts.format == "webp" else f"{facts.frames} frames"
         yield Problem(
-            f"the {_format_name(facts.format)} is animated ({frames}; expected a still image)",
+            f"the {_format_name(facts.format)} is animated ({facts.frames:,} frames; "
+            "expected a still image)",
             hint="Export one still frame, e.g. "
             f"`magick '{PurePosixPath(image.name).name}[0]' still.png`" + _renamed(image),
         )

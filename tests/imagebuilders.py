@@ -205,3 +205,45 @@ def make_tiny_jar() -> bytes:
         compression=zipfile.ZIP_STORED,
         directories=False,
     )
+
+
+# A 1x1 lossless WebP bitstream (what Pillow writes for one opaque pixel): frames built by hand.
+WEBP_1X1_VP8L = b"/\x00\x00\x00\x00\x07P\x81T\x08 \x00\n\x9a\xfe\xc7\x88\x88\xfe\x07"
+# VP8X feature flags.
+WEBP_ANIMATION, WEBP_XMP, WEBP_EXIF, WEBP_ALPHA, WEBP_ICC = 0x02, 0x04, 0x08, 0x10, 0x20
+
+
+def webp_chunk(kind: bytes, payload: bytes) -> bytes:
+    """One RIFF chunk: FourCC, little-endian size, payload, a pad byte when the size is odd."""
+    return kind + struct.pack("<I", len(payload)) + payload + b"\x00" * (len(payload) & 1)
+
+
+def webp_riff(chunks: bytes) -> bytes:
+    """A RIFF/WebP file around the given chunks, its RIFF size exact."""
+    return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks
+
+
+def webp_vp8x(width: int, height: int, flags: int = 0) -> bytes:
+    """A VP8X (extended format) chunk: feature flags and the canvas size."""
+    size = (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+    return webp_chunk(b"VP8X", bytes([flags, 0, 0, 0]) + size)
+
+
+def webp_anmf(frame: bytes, width: int = 1, height: int = 1, x: int = 0, y: int = 0) -> bytes:
+    """An ANMF chunk: a frame's offset (halved), size, 100 ms duration, then its chunks."""
+    fields = (x // 2, y // 2, width - 1, height - 1, 100)
+    header = b"".join(value.to_bytes(3, "little") for value in fields) + b"\x00"
+    return webp_chunk(b"ANMF", header + frame)
+
+
+def make_animated_webp(frames: int, width: int = 1, height: int = 1, flags: int = 0) -> bytes:
+    """An animated WebP of `frames` 1x1 lossless frames on a width x height canvas."""
+    one = webp_anmf(webp_chunk(b"VP8L", WEBP_1X1_VP8L))
+    animation = webp_chunk(b"ANIM", b"\x00" * 6)  # background colour, loop forever
+    return webp_riff(webp_vp8x(width, height, WEBP_ANIMATION | flags) + animation + one * frames)
+
+
+def make_still_webp(*chunks: bytes, flags: int = 0) -> bytes:
+    """An extended-format (VP8X) 1x1 still WebP with the given chunks after its image data."""
+    image = webp_chunk(b"VP8L", WEBP_1X1_VP8L)
+    return webp_riff(webp_vp8x(1, 1, flags) + image + b"".join(chunks))

@@ -14,16 +14,20 @@ import pytest
 
 from tests.builders import flat_image
 from tests.imagebuilders import (
+    WEBP_EXIF,
     bmp_bomb_header,
     corrupt_png_crc,
     full_exif_segment,
     full_photoshop_segment,
     large_iccp_chunk,
+    make_animated_webp,
     make_image,
+    make_still_webp,
     make_tiny_jar,
     png_bomb_header,
     png_chunk,
     png_with_split_idat,
+    webp_chunk,
     with_jpeg_segments,
     with_jpeg_size,
     with_png_chunks,
@@ -116,6 +120,31 @@ HOSTILE: dict[str, tuple[bytes | Callable[[], bytes], str, str]] = {
     # The largest BMP still read: 3200x3200 RGB is 30.7 MB, under the 32 MiB read limit.
     "largest-decoded-rgb.bmp": (lambda: make_image(3200, 3200, "BMP", "RGB"), "logo", "IMG010"),
     "largest-decoded.gif": (lambda: make_image(3464, 3464, "GIF", "P"), "logo", "IMG010"),
+    # 32 MB of empty 8-byte chunks: 4 million, walked to the 50,000-chunk cap.
+    "webp-chunk-flood.webp": (
+        lambda: make_still_webp(webp_chunk(b"ABCD", b"") * 3_999_990),
+        "logo",
+        "IMG021",
+    ),
+    # 500,000 1x1 frames: libwebp would parse and keep every one.
+    "webp-anmf-flood.webp": (lambda: make_animated_webp(500_000), "logo", "IMG021"),
+    "webp-exif-flood.webp": (
+        lambda: make_still_webp(webp_chunk(b"EXIF", bytes(65_536)) * 400, flags=WEBP_EXIF),
+        "logo",
+        "IMG021",
+    ),
+    "webp-truncated-chunk.webp": (lambda: make_image(1840, 900, "WEBP")[:-100], "logo", "IMG021"),
+    # The most frames accepted on the largest canvas decoded (8 million pixels).
+    "webp-most-frames.webp": (lambda: make_animated_webp(10_000, 2828, 2828), "logo", "IMG042"),
+    "largest-decoded.webp": (
+        lambda: make_image(2828, 2828, "WEBP", lossless=True),
+        "highlight",
+        "IMG002",
+    ),
+    # A canvas just under the pixel limit with one 1x1 frame: walked, not decoded, so not read
+    # whole (libwebp's two canvases and Pillow's two copies of the frame peaked at 213 MB).
+    "webp-huge-canvas.webp": (lambda: make_animated_webp(1, 3464, 3464), "highlight", "IMG021"),
+    "webp-canvas-bomb.webp": (lambda: make_animated_webp(1000, 16_384, 16_384), "logo", "IMG020"),
 }
 
 

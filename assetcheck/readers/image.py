@@ -1,6 +1,6 @@
 """Image prober: what an image file really is, read from its bytes, never from its name.
 
-The container structure (PNG chunks, JPEG segments, GIF blocks, BMP headers, the WebP RIFF size) is
+The container structure (PNG chunks, JPEG segments, GIF blocks, BMP headers, WebP RIFF chunks) is
 walked without decoding pixels, which gives the dimensions, the frame count, where the image ends
 and whether PNG chunk CRCs hold, in one linear pass. Pixels are decoded only after a pixel-count
 guard. Problems are returned in `ImageFacts`; nothing here raises on bad input.
@@ -74,8 +74,8 @@ class ImageFacts:
 
     `format` comes from the content (libmagic), `extension_format` from the name. Width, height,
     mode and frames are known for PNG, JPEG, GIF, BMP and WebP; `mode` is None when Pillow was
-    not consulted (pixel bombs, broken structures). `frames` is exact for PNG and GIF, 1 or 2
-    ("more than one") for WebP, 0 when the header could not be read. `decode_error` is the first
+    not consulted (pixel bombs, broken structures). `frames` is exact for PNG, GIF and WebP
+    (counted by the walk), 0 when the header could not be read. `decode_error` is the first
     reason the image does not read completely: found by walking its structure (always, without
     decoding) or by Pillow (the full pixel decode ran when `decoded`).
     """
@@ -184,6 +184,23 @@ def probe_image(
             trailing_bytes=trailing,
         )
 
+    if decode and fmt == "webp" and (layout.canvas_pixels or 0) > _WEBP_MAX_DECODED_PIXELS:
+        # Not decoded, so not read whole: a finding, never a silent pass.
+        return ImageFacts(
+            size,
+            mime,
+            fmt,
+            claimed,
+            width=layout.width,
+            height=layout.height,
+            frames=layout.frames if layout.frames is not None else 1,
+            decode_error=(
+                f"its canvas of {layout.canvas_pixels:,} pixels is over the "
+                f"{_WEBP_MAX_DECODED_PIXELS:,} a WebP is decoded up to (libwebp needs 16 bytes "
+                "a pixel), so its image data was not checked"
+            ),
+            trailing_bytes=trailing,
+        )
     if decode and may_decode is not None and layout.width is not None and layout.height:
         decode = may_decode(layout.width * layout.height)
     pillow = _read_with_pillow(
@@ -704,9 +721,29 @@ def _bmp_profile_end(data: bytes, header_size: int) -> int:
 
 # --- WebP -----------------------------------------------------------------------------------
 
+# Real WebPs have a handful of RIFF chunks, animations one more per frame; libwebp's demuxer
+# keeps a record of each, and a 32 MiB file of empty chunks holds 4 million of them.
+_WEBP_MAX_CHUNKS = 50_000
+# Animation frames (ANMF chunks): Pillow decodes only the first, but libwebp parses and
+# validates every one when the file is opened. Real animations have hundreds.
+_WEBP_MAX_FRAMES = 10_000
+# The format allows one ICCP, EXIF and XMP chunk each; libwebp keeps every copy. As for PNG,
+# more than 128 is a flood.
+_WEBP_MAX_METADATA_CHUNKS = 128
+# Metadata chunks and the VP8X flag that announces each: libwebp ignores a chunk whose flag is
+# clear, where other readers use it.
+_WEBP_METADATA_FLAGS = {b"ICCP": 0x20, b"EXIF": 0x08, b"XMP ": 0x04}
+_WEBP_ANIMATION_FLAG = 0x02
+_WEBP_IMAGE_DATA = frozenset({b"VP8 ", b"VP8L"})
+# Pillow reads every WebP through libwebp's animation decoder, which holds two canvases while
+# Pillow copies the frame out and into the image: 16 bytes a pixel, so a 12-megapixel WebP
+# peaked at 213 MB. Larger WebPs are walked, not decoded, and so not read whole (IMG021): no
+# upload takes WebP (IMG002), and no listing image is over 2 megapixels.
+_WEBP_MAX_DECODED_PIXELS = 8_000_000
+
 
 def _walk_webp(data: bytes) -> _Layout:
-    """Read the canvas size from the first chunk and find the end of the RIFF container."""
+    """Read the canvas size from the first chunk, then walk every RIFF chunk to the RIFF's end."""
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
         return _Layout(header_error="missing or truncated WebP RIFF header")
     size = _webp_size(data)
@@ -715,10 +752,77 @@ def _walk_webp(data: bytes) -> _Layout:
     width, height = size
     (riff_size,) = struct.unpack_from("<I", data, 4)
     end = 8 + riff_size + (riff_size & 1)  # chunks are padded to an even size
-    if end > len(data):
-        problem = f"truncated: the WebP needs {end} bytes but has {len(data)}"
-        return _Layout(width, height, width * height, problem=problem)
-    return _Layout(width, height, width * height, end=end)
+    problem, frames = _walk_webp_chunks(data, end)
+    if problem is not None:
+        return _Layout(width, height, width * height, 1, problem=problem)
+    return _Layout(width, height, width * height, frames, end)
+
+
+def _walk_webp_chunks(data: bytes, riff_end: int) -> tuple[str | None, int]:
+    """Walk the chunks from the first to the RIFF's end: (first problem, frame count)."""
+    limit = min(riff_end, len(data))
+    container = "the file" if len(data) < riff_end else "the RIFF container"
+    pos, chunks, frames, metadata = 12, 0, 0, 0
+    seen: set[bytes] = set()
+    while pos < limit or chunks == 0:
+        chunks += 1
+        if chunks > _WEBP_MAX_CHUNKS:
+            return f"the WebP has more than {_WEBP_MAX_CHUNKS} chunks", 1
+        if pos + 8 > limit:
+            return f"truncated: {container} ends inside a WebP chunk header at offset {pos}", 1
+        kind, length = struct.unpack_from("<4sI", data, pos)
+        if not all(0x20 <= byte <= 0x7E for byte in kind):
+            return f"corrupt WebP chunk header at offset {pos}", 1
+        name = kind.decode("ascii").rstrip()
+        end = pos + 8 + length + (length & 1)
+        if end > limit:
+            where = f"the WebP {name} chunk at offset {pos}"
+            return f"truncated: {where} runs past the end of {container}", 1
+        metadata += kind in _WEBP_METADATA_FLAGS
+        frames += kind == b"ANMF"
+        if metadata > _WEBP_MAX_METADATA_CHUNKS:
+            return (
+                f"the WebP has more than {_WEBP_MAX_METADATA_CHUNKS} metadata chunks "
+                "(ICCP, EXIF, XMP); the format allows one of each"
+            ), 1
+        if frames > _WEBP_MAX_FRAMES:
+            return f"the WebP has more than {_WEBP_MAX_FRAMES} animation frames (ANMF chunks)", 1
+        seen.add(kind)
+        pos = end
+    if pos < riff_end:
+        return f"truncated: the WebP needs {riff_end} bytes but has {len(data)}", 1
+    problem = _webp_chunks_problem(data, seen, chunks)
+    animated = data[12:16] == b"VP8X" and data[20] & _WEBP_ANIMATION_FLAG
+    return problem, frames if animated and problem is None else 1
+
+
+def _webp_chunks_problem(data: bytes, seen: set[bytes], chunks: int) -> str | None:
+    """Why the chunks present disagree with the header (the first chunk), or None."""
+    if data[12:16] != b"VP8X":
+        if chunks > 1:
+            return (
+                f"the WebP has {chunks} chunks but no VP8X header "
+                "(a simple WebP is one VP8 or VP8L chunk)"
+            )
+        return None
+    flags = data[20]
+    if flags & _WEBP_ANIMATION_FLAG:
+        if b"ANMF" not in seen:
+            return "the WebP's VP8X header says it is animated but it has no frames (ANMF chunks)"
+    elif b"ANMF" in seen:
+        return (
+            "the WebP has animation frames (ANMF chunks) but its VP8X header does not say "
+            "it is animated"
+        )
+    elif not seen & _WEBP_IMAGE_DATA:
+        return "the WebP has no image data (VP8 or VP8L chunk)"
+    for kind, flag in _WEBP_METADATA_FLAGS.items():
+        name = kind.decode("ascii").rstrip()
+        if kind in seen and not flags & flag:
+            return f"the WebP has an {name} chunk but its VP8X header's {name} flag is clear"
+        if flags & flag and kind not in seen:
+            return f"the WebP's VP8X header sets its {name} flag but it has no {name} chunk"
+    return None
 
 
 def _webp_size(data: bytes) -> tuple[int, int] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import random
 import re
@@ -15,10 +16,15 @@ from collections.abc import Callable
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageCms
 
 from assetcheck.readers.image import ImageFacts, extension_format, probe_image
 from tests.imagebuilders import (
+    WEBP_1X1_VP8L,
+    WEBP_ALPHA,
+    WEBP_ANIMATION,
+    WEBP_EXIF,
+    WEBP_XMP,
     bmp_bomb_header,
     corrupt_png_crc,
     full_exif_segment,
@@ -26,15 +32,21 @@ from tests.imagebuilders import (
     jpeg_segment,
     large_iccp_chunk,
     make_animated_gif,
+    make_animated_webp,
     make_flat_image,
     make_image,
+    make_still_webp,
     make_tiny_jar,
     make_webp,
     png_bomb_header,
     png_chunk,
     png_chunk_offset,
     png_with_split_idat,
+    webp_anmf,
+    webp_chunk,
     webp_header,
+    webp_riff,
+    webp_vp8x,
     with_exif_thumbnail,
     with_jpeg_segments,
     with_jpeg_size,
@@ -208,6 +220,7 @@ def test_animated_png_frames() -> None:
         ("JPEG", "truncated: the JPEG"),
         ("GIF", "truncated: the GIF"),
         ("BMP", "truncated: the BMP"),
+        ("WEBP", "truncated: the WebP"),
     ],
 )
 def test_truncated_image(fmt: str, expected: str) -> None:
@@ -570,6 +583,7 @@ SEEDS = {
     "gif": make_animated_gif(8, 8, 2),
     "bmp": make_image(24, 12, "BMP", mode="P"),
     "exif-jpeg": with_exif_thumbnail(make_image(24, 12, "JPEG"), make_image(8, 8, "JPEG")),
+    "webp-animated": make_animated_webp(3, 4, 4),
 }
 
 
@@ -697,3 +711,184 @@ def test_the_jpeg_scan_end_is_the_first_marker_run_at_or_after_pos(data: bytes, 
     expected = _SCAN_END_REFERENCE.search(data, min(pos, len(data)))
     found = _jpeg_scan_end(data, min(pos, len(data)))
     assert found == (None if expected is None else expected.start())
+
+
+# --- WebP: the RIFF chunk walk --------------------------------------------------------------
+
+# Offsets in the hand-built WebPs: RIFF header (12), VP8X (18), then a 28-byte VP8L image or
+# a 14-byte ANIM chunk and the frames.
+WEBP_AFTER_IMAGE = 58
+WEBP_FIRST_FRAME = 44
+WEBP_1X1 = webp_chunk(b"VP8L", WEBP_1X1_VP8L)
+WEBP_ANIM = webp_chunk(b"ANIM", bytes(6))
+EXIF = b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x00\x00"
+
+
+def pillow_webp(image: Image.Image, **save_kwargs: object) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "WEBP", **save_kwargs)
+    return out.getvalue()
+
+
+def _pillow_webps() -> dict[str, bytes]:
+    """What libwebp writes through Pillow: simple and extended, still and animated, metadata."""
+    rgb = Image.linear_gradient("L").resize((64, 48)).convert("RGB")
+    rgba = rgb.convert("RGBA")
+    rgba.putalpha(128)
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    frames = [Image.new("RGB", (20, 20), (index * 30, 0, 0)) for index in range(5)]
+    return {
+        "lossy": pillow_webp(rgb),
+        "lossless": pillow_webp(rgb, lossless=True),
+        "alpha": pillow_webp(rgba),
+        "metadata": pillow_webp(rgba, icc_profile=icc, exif=EXIF, xmp=b"<x:xmpmeta/>"),
+        "animated": pillow_webp(frames[0], save_all=True, append_images=frames[1:]),
+        "animated-metadata": pillow_webp(
+            rgba, save_all=True, append_images=[rgba.rotate(90)], icc_profile=icc, exif=EXIF
+        ),
+    }
+
+
+PILLOW_WEBPS = _pillow_webps()
+PILLOW_WEBP_FRAMES = {"animated": 5, "animated-metadata": 2}
+
+
+@pytest.mark.parametrize("name", sorted(PILLOW_WEBPS))
+def test_webps_libwebp_writes_pass_the_walk(name: str) -> None:
+    data = PILLOW_WEBPS[name]
+    facts = probe_image(data, "x.webp")
+    assert (facts.decode_error, facts.header_error, facts.trailing_bytes) == (None, None, 0)
+    assert (facts.decoded, facts.frames) == (True, PILLOW_WEBP_FRAMES.get(name, 1))
+    assert probe_image(data + JAR, "x.webp").trailing_bytes == len(JAR)
+
+
+@pytest.mark.parametrize("frames", [2, 3, 10_000])
+def test_animated_webp_frames_are_counted_by_the_walk(frames: int) -> None:
+    # Pillow only says "more than one" unless it walks the file; the walk counts them all.
+    data = make_animated_webp(frames)
+    facts, seconds = timed(lambda: probe_image(data, "x.webp"))
+    assert (facts.frames, facts.decode_error, facts.decoded) == (frames, None, True)
+    assert seconds < HOSTILE_SECONDS
+
+
+def test_webp_within_the_chunk_caps_is_accepted() -> None:
+    exif = webp_chunk(b"EXIF", EXIF)
+    most_metadata = make_still_webp(exif * 128, flags=WEBP_EXIF)
+    most_chunks = make_still_webp(webp_chunk(b"ABCD", b"") * 49_998)
+    for data in (most_metadata, most_chunks, make_animated_webp(10_000)):
+        facts = probe_image(data, "x.webp")
+        assert (facts.decode_error, facts.decoded) == (None, True)
+
+
+def _webp_cut(data: bytes, riff_delta: int = 0, cut: int = 0) -> bytes:
+    """The WebP with its RIFF size changed by riff_delta and its last `cut` bytes removed."""
+    (riff_size,) = struct.unpack_from("<I", data, 4)
+    data = data[:4] + struct.pack("<I", riff_size + riff_delta) + data[8:]
+    return data[: len(data) - cut]
+
+
+WEBP_STILL_EXIF = make_still_webp(webp_chunk(b"EXIF", EXIF), flags=WEBP_EXIF)
+WEBP_PROBLEMS = {
+    "chunk-past-file": (
+        _webp_cut(WEBP_STILL_EXIF, cut=3),
+        f"truncated: the WebP EXIF chunk at offset {WEBP_AFTER_IMAGE} runs past the end of "
+        "the file",
+    ),
+    "chunk-past-riff": (
+        _webp_cut(WEBP_STILL_EXIF, riff_delta=-2),
+        f"truncated: the WebP EXIF chunk at offset {WEBP_AFTER_IMAGE} runs past the end of "
+        "the RIFF container",
+    ),
+    "riff-ends-in-chunk-header": (
+        make_still_webp(b"EXIF") + JAR,
+        f"truncated: the RIFF container ends inside a WebP chunk header at offset "
+        f"{WEBP_AFTER_IMAGE}",
+    ),
+    "riff-past-file": (
+        _webp_cut(make_still_webp(), riff_delta=8),
+        f"truncated: the WebP needs {WEBP_AFTER_IMAGE + 8} bytes but has {WEBP_AFTER_IMAGE}",
+    ),
+    "corrupt-chunk-header": (
+        make_still_webp(webp_chunk(b"\x00\xffAB", b"")),
+        f"corrupt WebP chunk header at offset {WEBP_AFTER_IMAGE}",
+    ),
+    "chunk-flood": (
+        make_still_webp(webp_chunk(b"ABCD", b"") * 60_000),
+        "the WebP has more than 50000 chunks",
+    ),
+    "metadata-flood": (
+        make_still_webp(webp_chunk(b"EXIF", EXIF) * 129, flags=WEBP_EXIF),
+        "the WebP has more than 128 metadata chunks (ICCP, EXIF, XMP); "
+        "the format allows one of each",
+    ),
+    "xmp-flood": (
+        make_still_webp(webp_chunk(b"XMP ", b"<x/>") * 200, flags=WEBP_XMP),
+        "the WebP has more than 128 metadata chunks (ICCP, EXIF, XMP); "
+        "the format allows one of each",
+    ),
+    "frame-flood": (
+        make_animated_webp(10_001),
+        "the WebP has more than 10000 animation frames (ANMF chunks)",
+    ),
+    "animated-without-frames": (
+        webp_riff(webp_vp8x(1, 1, WEBP_ANIMATION) + WEBP_ANIM + WEBP_1X1),
+        "the WebP's VP8X header says it is animated but it has no frames (ANMF chunks)",
+    ),
+    "frames-without-animation-flag": (
+        webp_riff(webp_vp8x(1, 1) + WEBP_ANIM + webp_anmf(WEBP_1X1) * 2),
+        "the WebP has animation frames (ANMF chunks) but its VP8X header does not say "
+        "it is animated",
+    ),
+    "no-image-data": (
+        webp_riff(webp_vp8x(1, 1, WEBP_ALPHA)),
+        "the WebP has no image data (VP8 or VP8L chunk)",
+    ),
+    "iccp-without-flag": (
+        make_still_webp(webp_chunk(b"ICCP", b"profile")),
+        "the WebP has an ICCP chunk but its VP8X header's ICCP flag is clear",
+    ),
+    "xmp-flag-without-chunk": (
+        make_still_webp(flags=WEBP_XMP),
+        "the WebP's VP8X header sets its XMP flag but it has no XMP chunk",
+    ),
+    "simple-with-more-chunks": (
+        webp_riff(WEBP_1X1 + webp_chunk(b"EXIF", EXIF) + webp_chunk(b"JUNK", JAR)),
+        "the WebP has 3 chunks but no VP8X header (a simple WebP is one VP8 or VP8L chunk)",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WEBP_PROBLEMS))
+def test_webp_chunk_structure_problems(name: str) -> None:
+    data, expected = WEBP_PROBLEMS[name]
+    facts, seconds = timed(lambda: probe_image(data, "x.webp"))
+    assert (facts.header_error, facts.decode_error) == (None, expected)
+    # A broken structure is never handed to Pillow, and has no end to count trailing data from.
+    assert (facts.decoded, facts.mode, facts.frames, facts.trailing_bytes) == (False, None, 1, 0)
+    assert (facts.width, facts.height) == (1, 1)
+    assert seconds < HOSTILE_SECONDS
+
+
+def test_webp_chunks_are_walked_in_bounded_time() -> None:
+    # 32 MB of 8-byte empty chunks: 4 million of them, the walk stops at the cap.
+    data = make_still_webp(webp_chunk(b"ABCD", b"") * 4_000_000)
+    facts, seconds = timed(lambda: probe_image(data, "x.webp"))
+    assert facts.decode_error == "the WebP has more than 50000 chunks"
+    assert seconds < HOSTILE_SECONDS
+
+
+def test_a_webp_too_large_to_decode_is_walked_and_not_read_whole() -> None:
+    # libwebp holds two canvases and Pillow two copies of the frame: 16 bytes a pixel.
+    large = probe_image(make_animated_webp(2, 3000, 3000), "x.webp")
+    assert (large.width, large.height, large.frames) == (3000, 3000, 2)
+    assert (large.decoded, large.pixel_bomb) == (False, False)
+    assert large.decode_error == (
+        "its canvas of 9,000,000 pixels is over the 8,000,000 a WebP is decoded up to (libwebp "
+        "needs 16 bytes a pixel), so its image data was not checked"
+    )
+    # Asked not to decode, a caller gets the facts without the finding.
+    assert (
+        probe_image(make_animated_webp(2, 3000, 3000), "x.webp", decode=False).decode_error is None
+    )
+    within = probe_image(make_animated_webp(2, 2828, 2828), "x.webp")
+    assert (within.decoded, within.decode_error) == (True, None)

@@ -33,6 +33,7 @@ from tests.imagebuilders import (
     bmp_bomb_header,
     corrupt_png_crc,
     make_animated_gif,
+    make_animated_webp,
     make_image,
     make_tiny_jar,
     make_webp,
@@ -395,6 +396,13 @@ def test_not_an_upload_format_names_the_real_format(tmp_path: Path) -> None:
     [finding] = _check_file(tmp_path, make_webp(144, 144), image_type="logo").findings
     assert "WebP" in finding.message
     assert "PNG, JPEG, GIF or BMP" in finding.message
+
+
+def test_animated_message_counts_the_frames_of_a_webp(tmp_path: Path) -> None:
+    # The walk counts a WebP's frames (ANMF chunks), as it does a GIF's and an APNG's.
+    report = _check_file(tmp_path, make_animated_webp(1_200, 144, 144), "logo.webp", "logo")
+    [finding] = [f for f in report.findings if f.code == "IMG042"]
+    assert finding.message.startswith("the WebP is animated (1,200 frames; expected a still")
 
 
 def test_pixel_bomb_message_names_claim_and_limit(tmp_path: Path) -> None:
