@@ -5,14 +5,35 @@ They run on the artifact itself and on each bundled jar (``dependencies/dep.jar!
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from assetcheck.api import ERROR, MANIFEST, WARNING, ArchiveView, Problem, ReadIssue, ZipKind, rule
+from assetcheck.api import (
+    ERROR,
+    MANIFEST,
+    WARNING,
+    ArchiveView,
+    Problem,
+    ReadIssue,
+    ZipKind,
+    rule,
+    rule_data,
+)
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls and DEL.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# The Unicode Bidi_Control characters: embeddings, overrides, isolates and the invisible marks
+# (LRM, RLM, ALM). They reorder how a name is displayed (``evil\u202egnp.js`` shows as
+# ``eviljs.png``) or make two names look alike.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Either: one search per name finds the rare name that holds one.
+_SUSPECT = re.compile(f"{_CONTROL.pattern[:-1]}{_BIDI.pattern[1:-1]}]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
+# A segment that ends in a dot or a space (``.`` and ``..`` are segments of their own).
+_TRAILING = re.compile(r"(?:^|/)(?!\.\.?(?:/|$))([^/]*[. ])(?=/|$)")
 SHOWN = 10  # how many examples a summary finding names
 
 
@@ -26,8 +47,8 @@ def _read_issues(archive: ArchiveView, *kinds: ZipKind) -> Iterator[ReadIssue]:
     return (issue for issue in archive.read_issues() if issue.kind in kinds)
 
 
-def _examples(names: list[str]) -> str:
-    shown = ", ".join(repr(n) for n in names[:SHOWN])
+def _examples(names: list[str], show: Callable[[str], str] = repr) -> str:
+    shown = ", ".join(show(n) for n in names[:SHOWN])
     return shown + (f" and {len(names) - SHOWN:,} more" if len(names) > SHOWN else "")
 
 
@@ -285,38 +306,103 @@ def duplicate_names(archive: ArchiveView) -> Iterator[Problem]:
 
 @rule("ZIP021", WARNING, ArchiveView)
 def case_duplicate_names(archive: ArchiveView) -> Iterator[Problem]:
-    """Entry names that differ only in letter case.
+    """Entry names that differ only in letter case or in Unicode normalisation.
 
-    They collide when the archive is extracted on a case-insensitive file system (Windows, macOS).
+    They collide when the archive is extracted on a case-insensitive file system (Windows,
+    macOS), and composed and decomposed spellings of one name (``café`` as ``é`` or as ``e``
+    and a combining accent) are one file on macOS. Names are compared by Unicode's canonical
+    caseless match (full case folding of the canonical decomposition), so ``ß`` and ``ss``,
+    ``ﬁ`` and ``fi`` also collide; compatibility forms that no file system merges (``²`` and
+    ``2``, full-width letters) do not, which is why the comparison is not NFKC's. Names that
+    differ in normalisation are shown with their non-ASCII characters escaped, since they
+    look alike.
 
     Passing: ``images/Logo.png`` alone.
-    Failing: ``images/Logo.png`` and ``images/logo.png``.
+    Failing: ``images/Logo.png`` and ``images/logo.png``; ``café.txt`` composed and decomposed.
     """
     groups: dict[str, set[str]] = defaultdict(set)
     for entry in archive.entries:
-        groups[entry.name.lower()].add(entry.name)
+        name = entry.name
+        groups[name.lower() if name.isascii() else _caseless(name)].add(name)
     for names in groups.values():
         if len(names) > 1:
-            first, *others = sorted(names)
-            yield Problem(
-                f"differs only in case from {_examples(others)}",
-                entry=first,
-                hint="Rename one of them; case-insensitive file systems see one file.",
-            )
+            yield _collision(*sorted(names))
 
 
-def _unsafe_reason(name: str, raw: bytes | None = None) -> str | None:
-    if _CONTROL.search(name):
-        return "contains control characters"
+def _caseless(name: str) -> str:
+    """Unicode's canonical caseless key, NFD(casefold(NFD(name))).
+
+    For an ASCII name it is ``name.lower()`` (ASCII is its own decomposition and folds as
+    lower() does), which the loop uses directly: the usual name stays cheap.
+    """
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
+
+
+def _collision(first: str, *others: str) -> Problem:
+    """One finding for names that share a caseless key, saying how each differs from the first."""
+    case: list[str] = []
+    normalisation: list[str] = []
+    both: list[str] = []
+    composed = unicodedata.normalize("NFC", first)
+    for other in others:
+        if unicodedata.normalize("NFC", other) == composed:
+            normalisation.append(other)
+        elif other.casefold() == first.casefold():
+            case.append(other)
+        else:
+            both.append(other)
+    if not normalisation and not both:
+        return Problem(
+            f"differs only in case from {_examples(case)}",
+            entry=first,
+            hint="Rename one of them; case-insensitive file systems see one file.",
+        )
+    # Spellings that differ in normalisation look alike: show every name with its code points.
+    parts = [
+        f"differs only {reason} from {_examples(names, ascii)}"
+        for reason, names in (
+            ("in case", case),
+            ("in Unicode normalisation (composed and decomposed characters)", normalisation),
+            ("in case and in Unicode normalisation", both),
+        )
+        if names
+    ]
+    return Problem(
+        "; ".join(parts) + f" (this name is {first!a})",
+        entry=first,
+        hint="Rename one of them; macOS sees composed and decomposed spellings of a name as "
+        "one file, and case-insensitive file systems names differing only in case.",
+    )
+
+
+_PATH_HINT = "Use relative paths with forward slashes only."
+_CHARACTER_HINT = (
+    "Rename the file without control or bidirectional formatting characters; no build tool "
+    "writes them, so treat the file as suspect."
+)
+
+
+def _unsafe_reason(name: str, raw: bytes | None = None) -> tuple[str, str] | None:
+    """Why ``name`` is unsafe, and how to fix it; or None."""
+    suspect = _SUSPECT.search(name)
+    if suspect and _CONTROL.search(name):
+        return "contains control characters", _CHARACTER_HINT
+    if suspect:
+        char = suspect.group()
+        return (
+            f"contains the bidirectional formatting character U+{ord(char):04X} "
+            f"({unicodedata.name(char)}), which makes it display as another name",
+            _CHARACTER_HINT,
+        )
     # A name that is not UTF-8 shows its bad bytes escaped ("\\xe9"): judge the real bytes.
     if "\\" in name and (raw is None or b"\\" in raw):
-        return "contains a backslash"
+        return "contains a backslash", _PATH_HINT
     if name.startswith("/"):
-        return "is an absolute path"
+        return "is an absolute path", _PATH_HINT
     if _DRIVE.match(name):
-        return "starts with a drive letter"
+        return "starts with a drive letter", _PATH_HINT
     if ".." in name.split("/"):
-        return "contains a '..' segment (path traversal)"
+        return "contains a '..' segment (path traversal)", _PATH_HINT
     return None
 
 
@@ -324,29 +410,149 @@ def _unsafe_reason(name: str, raw: bytes | None = None) -> str | None:
 def unsafe_names(archive: ArchiveView) -> Iterator[Problem]:
     """An entry name that could write outside the extraction folder or confuse tools.
 
-    Absolute paths, ``..`` segments, backslashes, drive letters and control characters.
+    Absolute paths, ``..`` segments, backslashes, drive letters (``C:x``), control characters
+    (C0, DEL and C1: ``\\x00``-``\\x1f``, ``\\x7f``-``\\x9f``) and bidirectional formatting
+    characters (overrides, embeddings, isolates and the LRM, RLM and ALM marks: U+202A-U+202E,
+    U+2066-U+2069, U+200E, U+200F, U+061C), which make a name display as another
+    (``evil\\u202egnp.js`` shows as ``eviljs.png``). The name is shown escaped. Names Windows
+    alone mishandles (``NUL.txt``, ``a:b``, a trailing dot) are ``ZIP027``.
 
-    Passing: ``images/logo.png``.
-    Failing: ``../../etc/cron.d/x``, ``/tmp/x``, ``C:\\x``, ``images\\logo.png``.
+    Passing: ``images/logo.png``, ``i18n/café.properties``.
+    Failing: ``../../etc/cron.d/x``, ``/tmp/x``, ``C:\\x``, ``images\\logo.png``,
+    ``invoice\\u202efdp.exe``.
     """
     for entry in archive.entries:
-        reason = _unsafe_reason(entry.name, entry.raw_name or None)
-        if reason:
+        found = _unsafe_reason(entry.name, entry.raw_name or None)
+        if found:
+            reason, hint = found
             yield Problem(
                 f"unsafe entry name: it {reason}",
                 entry=_escaped(entry.name),
-                hint="Use relative paths with forward slashes only.",
+                hint=hint,
             )
         if entry.unicode_path is not None and entry.unicode_path != entry.name:
-            reason = _unsafe_reason(entry.unicode_path)
-            if reason:
+            found = _unsafe_reason(entry.unicode_path)
+            if found:
+                reason, hint = found
                 yield Problem(
                     "unsafe entry name in the Unicode Path extra field (0x7075): "
                     f"{_escaped(entry.unicode_path)!r} {reason}",
                     entry=_escaped(entry.name),
-                    hint="Use relative paths with forward slashes only, and no Unicode Path "
-                    "extra field that names another file.",
+                    hint=f"{hint} Write no Unicode Path extra field that names another file.",
                 )
+
+
+@rule("ZIP027", WARNING, ArchiveView)
+def windows_names(archive: ArchiveView) -> Iterator[Problem]:
+    """An entry name Windows cannot extract as is: a device name, a trailing dot or space, a colon.
+
+    Windows opens a device, not a file, for a file or folder named ``CON``, ``PRN``, ``AUX``,
+    ``NUL``, ``COM1``-``COM9`` or ``LPT1``-``LPT9`` (and ``COM¹``-``COM³``, ``LPT¹``-``LPT³``),
+    in any case and with any extension (``NUL.txt``, ``images/aux.png``, ``Con.class``;
+    the list is ``rules/data/windows_names.toml``); it drops a trailing dot or space
+    (``run.jsp.`` is written as ``run.jsp``); and it reads ``a:b`` as the NTFS alternate data
+    stream ``b`` of file ``a``. Extracting such an entry on Windows fails, writes to a device,
+    or writes another file than the name says.
+
+    A warning, where ``ZIP022`` is an error: the products load classes and resources from the
+    jar itself and never write them out by entry name, so ``com/acme/Con.class`` works on
+    every system, and nothing here escapes the extraction folder on Linux or macOS. It bites
+    what does extract on a Windows host or desktop: an OSGi framework copying a bundled jar
+    (``META-INF/lib/aux.jar``) to its cache, a build or scanner unpacking the artifact, or a
+    person using ``unzip`` or Explorer.
+
+    Passing: ``images/logo.png``, ``com/acme/Console.class``, ``META-INF/``.
+    Failing: ``NUL.txt``, ``images/aux.png``, ``lib/com1/x.jar``, ``readme.txt.``,
+    ``notes :``, ``logo.png:hidden``.
+    """
+    reserved = _reserved_pattern(tuple(rule_data("windows_names.toml").get("reserved", [])))
+    for entry in archive.entries:
+        name, other = entry.name, entry.unicode_path
+        # Cheap tests first (substring tests; a pattern that starts with a literal "/"): they
+        # keep 100,000 names in about the time ZIP022 takes.
+        if (
+            ":" in name
+            or name.endswith((".", " "))
+            or "./" in name
+            or " /" in name
+            or reserved.search("/" + name)
+        ):
+            for reason, hint in _windows_reasons(name, reserved):
+                yield Problem(
+                    f"unsafe entry name on Windows: {reason}", entry=_escaped(name), hint=hint
+                )
+        if other is not None and other != name:
+            for reason, hint in _windows_reasons(other, reserved):
+                yield Problem(
+                    "unsafe entry name in the Unicode Path extra field (0x7075) on Windows: "
+                    f"{reason}",
+                    entry=_escaped(name),
+                    hint=f"{hint} Write no Unicode Path extra field that names another file.",
+                )
+
+
+@functools.lru_cache(maxsize=8)
+def _reserved_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """A segment that is a reserved name, alone, with an extension or with trailing spaces,
+    searched in the name with a "/" in front.
+
+    The names are one trie of ASCII-case-insensitive characters (``[cC][oO](?:[mM]...|[nN])``):
+    three times faster than an alternation under ``re.I``, which also folds the Kelvin sign.
+    """
+    trie: dict[str, dict] = {}
+    for name in names:
+        node = trie
+        for char in name.lower():
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return re.compile(rf"/({_trie_pattern(trie) or '(?!)'}(?:\.[^/]*| +)?)(?=/|$)")
+
+
+def _trie_pattern(node: dict[str, dict]) -> str:
+    branches = []
+    for char, child in sorted(node.items()):
+        if char:
+            upper = char.upper()
+            same = upper == char or len(upper) != 1
+            either = re.escape(char) if same else f"[{re.escape(char)}{re.escape(upper)}]"
+            branches.append(either + _trie_pattern(child))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    return f"(?:{body})?" if "" in node else body
+
+
+def _windows_reasons(name: str, reserved: re.Pattern[str]) -> Iterator[tuple[str, str]]:
+    found = reserved.search("/" + name)
+    if found:
+        segment = found.group(1)
+        device = re.split(r"[. ]", segment, maxsplit=1)[0].upper()
+        yield (
+            f"'{_escaped(segment)}' names the device {_escaped(device)}: Windows opens the "
+            "device, not a file, for this name in any case and with any extension",
+            "Rename the file or folder so that its name before the first dot is not a Windows "
+            "device name (CON, PRN, AUX, NUL, COM1-COM9, LPT1-LPT9).",
+        )
+    found = _TRAILING.search(name)
+    if found:
+        segment = found.group(1)
+        kept = segment.rstrip(". ")
+        yield (
+            f"'{_escaped(segment)}' ends in a dot or a space, which Windows drops"
+            + (f" (it writes '{_escaped(kept)}')" if kept else ""),
+            "Rename it without the trailing dot or space.",
+        )
+    # "C:x" is ZIP022's drive letter; a colon after it is still a stream.
+    drive = 2 if _DRIVE.match(name) else 0
+    colon = name.find(":", drive)
+    if colon >= 0:
+        segment = name[max(name.rfind("/", 0, colon) + 1, drive) :].split("/", 1)[0]
+        file, _, stream = segment.partition(":")
+        yield (
+            f"'{_escaped(segment)}' contains ':', which NTFS reads as an alternate data stream "
+            f"(the hidden stream '{_escaped(stream)}' of the file '{_escaped(file)}')",
+            "Rename it without ':'.",
+        )
 
 
 def _escaped(name: str) -> str:

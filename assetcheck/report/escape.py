@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 # C0 and C1 controls (line breaks included), DEL, and the bidirectional formatting characters.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def controls_escaped(text: str) -> str:
