@@ -249,20 +249,23 @@ class ArchiveView:
         this archive's plain entries, then the file's digest when ``digest``. The walk keeps
         the rest: directories, documents, images, the text scan, every rule; measured, that is
         the larger half, so the child takes every plain entry. True when it started: the
-        digest is then ``ahead_digest()``. Not worth a process below AHEAD_MIN_COST bytes."""
+        digest is then ``ahead_digest()``.
+
+        Not worth a process below AHEAD_MIN_COST bytes of plain entries. Bundles do not count
+        towards it: the walk inflates and parses each bundle itself (for its rules), so a child
+        doing only bundles works in step with it and saves nothing (20 bundles of 99,000
+        entries: 6.6 s serial, 7.5 s with the child)."""
         if not self.readable or self.depth != 0:
             return False
         bundles: list[ZipEntry] = []
         plain: list[ZipEntry] = []
-        cost = 0
         for entry in self._unverified():
             if is_archive_name(entry.name) and self.depth < self.limits.max_nesting_depth:
                 if entry.file_size <= self.limits.spool_in_memory_below:
                     bundles.append(entry)
-                    cost += entry.file_size
             elif entry.name != MANIFEST and entry.name not in self.maven_properties:
                 plain.append(entry)
-        cost += sum(e.compressed_size + e.file_size for e in plain)
+        cost = sum(e.compressed_size + e.file_size for e in plain)
         if cost < AHEAD_MIN_COST:
             return False
         plan = Plan(bundles, plain, self.limits.spool_in_memory_below, digest)
