@@ -92,7 +92,8 @@ def campaign(target: Target, extra: list[str]) -> int:
     work = FUZZ / "work" / target.name
     corpus = work / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
-    replay = [arg for arg in extra if not arg.startswith("-")]
+    # Inputs named relative to where the command was typed: the run's folder is another.
+    replay = [os.path.abspath(arg) for arg in extra if not arg.startswith("-")]
     if replay:
         # Inputs to run once (a crash to reproduce): libFuzzer runs files given instead of
         # corpus folders, so hand it only those.
