@@ -168,7 +168,10 @@ def probe_image(
         # SVG, TIFF, ICO and other formats the Marketplace refuses: identity only.
         return ImageFacts(size, mime, fmt, claimed, frames=1)
     pixel_bomb = layout.canvas_pixels is not None and layout.canvas_pixels > max_pixels
-    if pixel_bomb or layout.problem is not None:
+    problem = layout.problem
+    if problem is None and decode and not pixel_bomb and fmt == "webp":
+        problem = _webp_too_large(layout.canvas_pixels or 0)
+    if pixel_bomb or problem is not None:
         # Pillow only sees sound structures: its header parsing is slow on chunk floods and
         # its answer for a broken file adds nothing to the walk's.
         return ImageFacts(
@@ -180,27 +183,10 @@ def probe_image(
             height=layout.height,
             frames=layout.frames if layout.frames is not None else 1,
             pixel_bomb=pixel_bomb,
-            decode_error=layout.problem,
+            decode_error=problem,
             trailing_bytes=trailing,
         )
 
-    if decode and fmt == "webp" and (layout.canvas_pixels or 0) > _WEBP_MAX_DECODED_PIXELS:
-        # Not decoded, so not read whole: a finding, never a silent pass.
-        return ImageFacts(
-            size,
-            mime,
-            fmt,
-            claimed,
-            width=layout.width,
-            height=layout.height,
-            frames=layout.frames if layout.frames is not None else 1,
-            decode_error=(
-                f"its canvas of {layout.canvas_pixels:,} pixels is over the "
-                f"{_WEBP_MAX_DECODED_PIXELS:,} a WebP is decoded up to (libwebp needs 16 bytes "
-                "a pixel), so its image data was not checked"
-            ),
-            trailing_bytes=trailing,
-        )
     if decode and may_decode is not None and layout.width is not None and layout.height:
         decode = may_decode(layout.width * layout.height)
     pillow = _read_with_pillow(
@@ -740,6 +726,16 @@ _WEBP_IMAGE_DATA = frozenset({b"VP8 ", b"VP8L"})
 # peaked at 213 MB. Larger WebPs are walked, not decoded, and so not read whole (IMG021): no
 # upload takes WebP (IMG002), and no listing image is over 2 megapixels.
 _WEBP_MAX_DECODED_PIXELS = 8_000_000
+
+
+def _webp_too_large(pixels: int) -> str | None:
+    """Why a WebP is not decoded (and so not read whole), or None when it is decoded."""
+    if pixels <= _WEBP_MAX_DECODED_PIXELS:
+        return None
+    return (
+        f"its canvas of {pixels:,} pixels is over the {_WEBP_MAX_DECODED_PIXELS:,} a WebP is "
+        "decoded up to (libwebp needs 16 bytes a pixel), so its image data was not checked"
+    )
 
 
 def _walk_webp(data: bytes) -> _Layout:
