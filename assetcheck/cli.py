@@ -899,7 +899,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _exit_code(exit_.code)
     except click.exceptions.Abort as abort:
         # Click turns Ctrl-C (and EOF at a prompt) into Abort: an interrupt is still 130.
-        if isinstance(abort.__cause__, KeyboardInterrupt):
+        # Its main() chains the interrupt as the cause; its prompts raise Abort from None,
+        # which leaves it as the context.
+        if isinstance(abort.__cause__ or abort.__context__, KeyboardInterrupt):
             click.echo("interrupted", err=True)
             return EXIT_INTERRUPTED
         click.echo("Aborted.", err=True)

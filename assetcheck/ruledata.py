@@ -79,10 +79,26 @@ def _shape(base: Mapping[str, Any], extra: Mapping[str, Any], where: str) -> str
             problem = _shape(old, value, f"{where}.{key}")
             if problem:
                 return problem
-        elif isinstance(old, list) and not isinstance(value, list):
-            return f"{where}.{key}: expected a list"
+        elif isinstance(old, list):
+            if not isinstance(value, list):
+                return f"{where}.{key}: expected a list"
+            problem = _items_problem(old, value, f"{where}.{key}")
+            if problem:
+                return problem
         elif not isinstance(old, list) and type(old) is not type(value):
             return f"{where}.{key}: expected a {type(old).__name__}"
+    return None
+
+
+def _items_problem(old: list[Any], new: list[Any], where: str) -> str | None:
+    """Why items added to a shipped list are not like its own (another type, an empty text)."""
+    kinds = {type(item) for item in old}
+    for item in new:
+        if kinds and type(item) not in kinds:
+            names = " or ".join(sorted(kind.__name__ for kind in kinds))
+            return f"{where}: {item!r} is not a {names}, as the shipped items are"
+        if isinstance(item, str) and not item.strip():
+            return f"{where}: an empty text is not an item"
     return None
 
 

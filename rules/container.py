@@ -415,7 +415,7 @@ def unsafe_names(archive: ArchiveView) -> Iterator[Problem]:
     characters (overrides, embeddings, isolates and the LRM, RLM and ALM marks: U+202A-U+202E,
     U+2066-U+2069, U+200E, U+200F, U+061C), which make a name display as another
     (``evil\\u202egnp.js`` shows as ``eviljs.png``). The name is shown escaped. Names Windows
-    alone mishandles (``NUL.txt``, ``a:b``, a trailing dot) are ``ZIP027``.
+    alone mishandles (``NUL.txt``, ``logo.png:hidden``, a trailing dot) are ``ZIP027``.
 
     Passing: ``images/logo.png``, ``i18n/café.properties``.
     Failing: ``../../etc/cron.d/x``, ``/tmp/x``, ``C:\\x``, ``images\\logo.png``,
@@ -450,9 +450,9 @@ def windows_names(archive: ArchiveView) -> Iterator[Problem]:
     ``NUL``, ``COM1``-``COM9`` or ``LPT1``-``LPT9`` (and ``COM¹``-``COM³``, ``LPT¹``-``LPT³``),
     in any case and with any extension (``NUL.txt``, ``images/aux.png``, ``Con.class``;
     the list is ``rules/data/windows_names.toml``); it drops a trailing dot or space
-    (``run.jsp.`` is written as ``run.jsp``); and it reads ``a:b`` as the NTFS alternate data
-    stream ``b`` of file ``a``. Extracting such an entry on Windows fails, writes to a device,
-    or writes another file than the name says.
+    (``run.jsp.`` is written as ``run.jsp``); and it reads ``logo.png:b`` as the NTFS
+    alternate data stream ``b`` of file ``logo.png``. Extracting such an entry on Windows
+    fails, writes to a device, or writes another file than the name says.
 
     A warning, where ``ZIP022`` is an error: the products load classes and resources from the
     jar itself and never write them out by entry name, so ``com/acme/Con.class`` works on
@@ -501,6 +501,8 @@ def _reserved_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     """
     trie: dict[str, dict] = {}
     for name in names:
+        if not name:
+            continue  # an empty name would make every segment a match
         node = trie
         for char in name.lower():
             node = node.setdefault(char, {})

@@ -202,6 +202,14 @@ def test_data_tables_extend_the_shipped_rule_data(tmp_path: Path) -> None:
         ("[data.listing]\nbanned_words = 'x'", "data.listing.banned_words: expected a list"),
         ("[data.listing]\nbanned_wordz = ['x']", "data.listing.banned_wordz: unknown key"),
         ("[data.listing]\nmax_name_length = 'long'", "expected a int"),
+        # Items added to a list must be like the shipped ones: a rule would crash on a number,
+        # and an empty name matches everything.
+        (
+            "[data.windows_names]\nreserved = [1]",
+            r"data\.windows_names\.reserved: 1 is not a str, as the shipped items are",
+        ),
+        ("[data.windows_names]\nreserved = ['  ']", "an empty text is not an item"),
+        ("[data.listing]\nbanned_words = [['x']]", r"\['x'\] is not a str"),
     ],
 )
 def test_bad_data_tables_are_refused(tmp_path: Path, text: str, problem: str) -> None:

@@ -21,7 +21,9 @@ JAVA_MAX_LINE_BYTES = 512  # java.util.jar.Manifest's line buffer: longer lines 
 MAX_ISSUES = 20  # issues of one kind kept one by one; the rest are only counted
 MAX_SAME_HEADER = 20  # occurrences of one header name kept per section; the rest are counted
 # Headers read before reading stops: a signed jar at the entry limit (100,000 entries) has a
-# section of two headers per entry; a 16 MB manifest can hold millions of tiny ones.
+# section of two headers per entry (its name and a SHA-256 digest; one signed with two digests
+# has three, and is refused past 83,000 entries); a 16 MB manifest can hold millions of tiny
+# ones. 250,000 distinct headers take about 150 MB, kept in the main section and its index.
 MAX_HEADERS = 250_000
 # Lines read before reading stops: that signed jar takes four to seven lines an entry (a wrapped
 # name, one or two digests, the blank line), and a line costs about a microsecond to read.
@@ -196,8 +198,10 @@ def read_manifest(data: bytes) -> Manifest:
             if len(names) < 10_000:
                 names[raw_name] = known
         name, key, valid = known
-        if not valid:
-            issues.add(ManifestKind.BAD_NAME, number, f"{_clip(name)!r} is not a valid header name")
+        if not valid and issues.count(ManifestKind.BAD_NAME):
+            issues.keep(
+                ManifestKind.BAD_NAME, number, f"{_clip(name)!r} is not a valid header name"
+            )
         pending = (name, key, raw_value, number)
     else:
         end_section()

@@ -25,8 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 
+from assetcheck import cli as cli_module
 from tests import builders
 from tests.probe import unprivileged
 
@@ -229,3 +231,29 @@ def test_an_interrupted_check_exits_130(tmp_path: Path, large_jar: Path) -> None
     code, err = _interrupt(large_jar, tmp_path / "report.json", "1")
     assert code == 130, (code, err)
     assert "interrupted" in err
+
+
+def _aborted_at_a_prompt(interrupted: bool) -> Callable[..., object]:
+    """What click's prompt() and confirm() raise: Abort from None, after Ctrl-C or a 'no'."""
+
+    def main(**_: object) -> object:
+        if not interrupted:
+            raise click.exceptions.Abort()
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise click.exceptions.Abort() from None
+
+    return main
+
+
+@pytest.mark.parametrize(("interrupted", "code"), [(True, 130), (False, 1)])
+def test_ctrl_c_at_a_prompt_exits_130_and_a_refusal_1(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    interrupted: bool,
+    code: int,
+) -> None:
+    monkeypatch.setattr(cli_module.cli, "main", _aborted_at_a_prompt(interrupted))
+    assert cli_module.main(["assets", "delete", "/rest/2/assets/x"]) == code
+    assert capsys.readouterr().err.strip() == ("interrupted" if interrupted else "Aborted.")
