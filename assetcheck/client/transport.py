@@ -17,7 +17,7 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -122,18 +122,19 @@ class Transport:
         )
 
     def _read(self, response: httpx.Response, watch: _Watchdog) -> Response:
-        inflate = _decoder(response.headers.get("Content-Encoding", ""))
+        decoder = _Decoder(response.headers.get("Content-Encoding", ""))
         body = bytearray()
         # The raw bytes, inflated here within the cap: httpx inflates each chunk whole, and
         # 64 KiB of gzip (sent though identity was asked for) can become 64 MiB at once.
         for chunk in response.iter_raw():
-            body += inflate(chunk, self.max_response_bytes + 1 - len(body))
+            body += decoder.feed(chunk, self.max_response_bytes + 1 - len(body))
             if len(body) > self.max_response_bytes:
                 raise ExchangeFailed(
                     "too-large",
                     f"more than {self.max_response_bytes} bytes in an answer",
                     request_sent=True,
                 )
+        decoder.end()
         return Response(
             status=response.status_code,
             body=bytes(body),
@@ -203,21 +204,34 @@ class _Watchdog:
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-def _decoder(encoding: str) -> Callable[[bytes, int], bytes]:
-    """``inflate(chunk, room)``: the chunk's bytes, at most ``room`` of them (gzip, deflate)."""
-    if encoding.strip().lower() not in ("gzip", "x-gzip", "deflate"):
-        return lambda chunk, room: chunk  # as httpx does, an unknown coding is left as is
-    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # a gzip or a zlib header
+class _Decoder:
+    """An answer's content coding undone within a cap: gzip and deflate inflated, no further
+    than asked; any other coding left as is, as httpx leaves it."""
 
-    def inflate(chunk: bytes, room: int) -> bytes:
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding.strip().lower()
+        deflated = self.encoding in ("gzip", "x-gzip", "deflate")
+        # A gzip or a zlib header (what 'deflate' means in HTTP).
+        self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 32) if deflated else None
+
+    def feed(self, chunk: bytes, room: int) -> bytes:
+        """The chunk's bytes, at most ``room`` of them."""
+        if self._inflater is None:
+            return chunk
         try:
-            return inflater.decompress(chunk, room)
+            return self._inflater.decompress(chunk, room)
         except zlib.error as exc:
-            raise ExchangeFailed(
-                "connection", f"the answer's {encoding} data is corrupt ({exc})", request_sent=True
-            ) from None
+            raise self._corrupt(f"is corrupt ({exc})") from None
 
-    return inflate
+    def end(self) -> None:
+        """The answer ended: a compressed one must have ended its stream (and its checksum)."""
+        if self._inflater is not None and not self._inflater.eof:
+            raise self._corrupt("ends before its compressed stream does")
+
+    def _corrupt(self, what: str) -> ExchangeFailed:
+        return ExchangeFailed(
+            "connection", f"the answer's {self.encoding} data {what}", request_sent=True
+        )
 
 
 def _certificate_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:

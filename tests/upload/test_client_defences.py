@@ -101,6 +101,16 @@ def test_a_compressed_answer_is_inflated_and_a_corrupt_one_is_a_clear_error(
         client.links()
 
 
+def test_a_compressed_answer_cut_before_its_end_is_not_taken(
+    client: MarketplaceClient, marketplace: StandInMarketplace
+) -> None:
+    # Whole JSON, but the gzip stream stops before its trailer: its CRC was never checked.
+    cut = _gzip(_links_padded_to(1000))[:-8]
+    marketplace.fail_next(*[Fault.raw(cut, {"Content-Encoding": "gzip"})] * 4)
+    with pytest.raises(ConnectionFailed, match="gzip data ends before its compressed stream"):
+        client.links()
+
+
 # -- the netrc owner ----------------------------------------------------------------------------
 
 
