@@ -59,6 +59,12 @@ def large_jar(tmp_path: Path, large_jar_bytes: bytes) -> Path:
 CHECK = [sys.executable, "-m", "assetcheck", "check"]
 
 
+def _default_sigint() -> None:
+    # A CI runner may start the tests with SIGINT ignored (a background job does), and an
+    # ignored SIGINT is inherited: Python then installs no handler and Ctrl-C does nothing.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_check(*args: str, prefix: list[str] | None = None) -> subprocess.Popen[str]:
     command = [*(prefix or []), *CHECK, *args]
     return subprocess.Popen(
@@ -69,6 +75,7 @@ def start_check(*args: str, prefix: list[str] | None = None) -> subprocess.Popen
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
 
 
