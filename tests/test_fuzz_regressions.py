@@ -76,3 +76,31 @@ def test_a_glob_with_a_reversed_range_is_a_config_error(tmp_path: Path, text: by
     path.write_bytes(text)
     with pytest.raises(ConfigError, match="not a valid gitignore-style glob: bad character range"):
         load_config(path, RULES)
+
+
+# fuzz target ``zip`` (the long campaign, execution 633,827): a ZIP64 extra field gave an
+# entry's local header offset as 0xFFF8000000000000, past what a seek takes: ValueError on a
+# file, OverflowError on a BytesIO, so the check ended as an internal error (exit 3).
+ZIP64_OFFSET_PAST_SEEK = (
+    b"PK\x03\x04\x14\x00\x00\x00\x08\x00u\x95\x8f[c\xf3\xf3\xad\x06\x00\x00\x00\x04\x00\x10\x00"
+    b"\x05\x00\x00\x00a.txtKI,I\x04\x00PK\x01\x02\x14\x03\x14\x00\x00\x00\x08\x00u\x95\x8f[c"
+    b"\xf3\xf3\xad\x06\x00\x00\x00\x04\x00\x00\x00\x05\x00\x0c\x00\x00\x00\x00\x00\x00\x00\x00"
+    b"\x00\xa4\x01\xff\xff\xff\xffa.txt\x01\x00\x08\x00\x04\x00\x00\x00\x00\x00\xf8\xffPK\x05"
+    b"\x06\x00\x00\x00\x00\x01\x00\x01\x00?\x00\x00\x00)\x00\x00\x00\x00\x00"
+)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_zip64_offset_too_large_to_seek_is_a_finding(tmp_path: Path, jobs: int) -> None:
+    from assetcheck.settings import Settings
+    from tests.catalogue import check_paths
+
+    path = tmp_path / "app.jar"
+    path.write_bytes(ZIP64_OFFSET_PAST_SEEK)
+    report = check_paths([path], Settings(jobs=jobs))
+    assert report.internal_errors == []
+    [problem] = [f for f in report.files[0].findings if f.code == "ZIP015"]
+    assert problem.entry == "a.txt"
+    assert problem.message == (
+        "the directory points past the end of the file, at byte 18,444,492,273,895,866,372 of 126"
+    )

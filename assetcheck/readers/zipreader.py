@@ -181,6 +181,9 @@ class ZipArchive:
         self.issues.append(ReadIssue(kind, detail, entry=entry))
 
     def _read_at(self, offset: int, size: int) -> bytes:
+        if offset >= self.file_size:
+            # Nothing is there; and a ZIP64 offset can be too large for a seek (2**64 - 1).
+            return b""
         self.fileobj.seek(offset)
         return self.fileobj.read(size)
 
@@ -462,6 +465,12 @@ class ZipArchive:
         return end
 
     def _read_local(self, entry: ZipEntry) -> tuple[int, int]:
+        if entry.header_offset >= self.file_size:
+            raise EntryError(
+                ZipKind.BAD_LOCAL_HEADER,
+                f"the directory points past the end of the file, at byte {entry.header_offset:,} "
+                f"of {self.file_size:,}",
+            )
         header = self._read_at(entry.header_offset, LOCAL.size + 512)
         if len(header) < LOCAL.size or header[:4] != LOCAL_SIG:
             raise EntryError(
