@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 import zlib
 
 try:
@@ -53,13 +52,11 @@ def check(data: bytes, name: str) -> str:
     return json.dumps(report_to_dict(report), sort_keys=True)
 
 
-def test_one_input(data: bytes) -> None:
-    name = name_for(data)
-    first = check(data, name)
-    assert check(data, name) == first, "the same bytes gave another report"
-    harness.check_sandbox()
+def examine(data: bytes) -> str:
+    return check(data, name_for(data))
 
+
+test_one_input = harness.twice(examine)
 
 if __name__ == "__main__":
     harness.main(test_one_input)
-    sys.exit(0)

@@ -10,7 +10,6 @@ a verdict, facts that agree with the bytes, twice the same.
 from __future__ import annotations
 
 import contextlib
-import sys
 import zlib
 
 try:
@@ -71,12 +70,7 @@ def examine(data: bytes) -> list[object]:
     return said
 
 
-def test_one_input(data: bytes) -> None:
-    first = examine(data)
-    assert examine(data) == first, "the same bytes gave another result"
-    harness.check_sandbox()
-
+test_one_input = harness.twice(examine)
 
 if __name__ == "__main__":
     harness.main(test_one_input)
-    sys.exit(0)

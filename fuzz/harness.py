@@ -1,7 +1,8 @@
 """What every fuzz target shares: the sandbox, the verdict it asserts, and atheris' main.
 
 A target module imports this inside ``atheris.instrument_imports()`` (so that the assetcheck
-modules imported here are instrumented too), defines ``test_one_input(data)``, and calls
+modules imported here are instrumented too), defines ``examine(data)`` (what the code under
+test said of the bytes), sets ``test_one_input = harness.twice(examine)``, and calls
 ``harness.main(test_one_input)``. The properties asserted for any bytes:
 
 - a verdict: only findings whose codes are registered rules, each with a message, and no
@@ -9,7 +10,7 @@ modules imported here are instrumented too), defines ``test_one_input(data)``, a
 - no exception escapes (the caller says which error types are a documented verdict);
 - nothing is written outside the sandbox, a private temporary folder (an audit hook sees every
   open for writing, rename, removal and folder made), and nothing is left in it;
-- the same bytes give the same result a second time (the caller compares the two).
+- the same bytes give the same result a second time (``twice`` compares the two).
 
 Time and memory bounds are libFuzzer's (``-timeout``, ``-rss_limit_mb``, set by ``run.py``).
 """
@@ -140,6 +141,18 @@ def run_rules(views: Iterable[object], settings: Settings = SETTINGS) -> list[di
 # ---- atheris --------------------------------------------------------------------------------
 
 
+def twice(examine: Callable[[bytes], object]) -> Callable[[bytes], None]:
+    """A target's test of one input: ``examine`` gives the same result a second time, and
+    the sandbox is left as it was."""
+
+    def test_one_input(data: bytes) -> None:
+        first = examine(data)
+        assert examine(data) == first, "the same bytes gave another result"
+        check_sandbox()
+
+    return test_one_input
+
+
 def main(test_one_input: Callable[[bytes], None]) -> None:
     """atheris' entry point. libFuzzer writes its corpus and crash files itself (in C, not
     seen by the audit hook), where the command line says (``run.py`` chooses)."""
@@ -147,3 +160,4 @@ def main(test_one_input: Callable[[bytes], None]) -> None:
 
     atheris.Setup(sys.argv, test_one_input)
     atheris.Fuzz()
+    sys.exit(0)
