@@ -1,9 +1,10 @@
 """Fuzz target ``image``: the image prober, each format's structure walker, the image rules.
 
-``probe_image`` on the bytes under the name their content suggests and under a name of each
-other upload format in turn (``.png .jpg .gif .webp .bmp``: the name decides only what the
-extension claims, and whether the signature fast path skips libmagic); then an ``ImageView`` of
-them checked by the image rules as every image type at once, and type-independently. Asserted:
+``probe_image`` on the bytes, without decoding, under the name of another upload format
+picked by the bytes (``.png .jpg .gif .webp .bmp``: the name decides only what the extension
+claims, and whether the signature fast path skips libmagic); then an ``ImageView`` of them
+under the name their content suggests (it decodes), checked by the image rules as every image
+type at once, and one under the other name, checked type-independently. Asserted:
 a verdict, facts that agree with the bytes, twice the same.
 """
 
@@ -50,8 +51,8 @@ def _facts(facts: ImageFacts | None, data: bytes) -> object:
 
 def examine(data: bytes) -> list[object]:
     own, other = names_for(data)
+    # The decoding probe under the content's name is the first view's (``view.facts``).
     said: list[object] = [
-        _facts(probe_image(data, own, max_pixels=LIMITS.max_image_pixels), data),
         _facts(probe_image(data, other, max_pixels=LIMITS.max_image_pixels, decode=False), data),
     ]
     for name, types in ((own, TYPES), (other, ())):
