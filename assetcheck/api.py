@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from assetcheck.characters import BIDI as BIDI_CHARACTERS
+from assetcheck.characters import CONTROL as CONTROL_CHARACTERS
+from assetcheck.characters import INVISIBLE as INVISIBLE_CHARACTERS
 from assetcheck.deferred import defer
 from assetcheck.findings import Problem, Severity
 from assetcheck.image_types import FORMATS as UPLOAD_FORMATS
@@ -50,10 +53,13 @@ WARNING = Severity.WARNING
 INFO = Severity.INFO
 
 __all__ = [
+    "BIDI_CHARACTERS",
+    "CONTROL_CHARACTERS",
     "DESCRIPTOR",
     "ERROR",
     "IMAGE_SUFFIXES",
     "INFO",
+    "INVISIBLE_CHARACTERS",
     "MANIFEST",
     "OBR_XML",
     "UPLOAD_FORMATS",

@@ -12,7 +12,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 
 from assetcheck.api import (
+    BIDI_CHARACTERS,
+    CONTROL_CHARACTERS,
     ERROR,
+    INVISIBLE_CHARACTERS,
     MANIFEST,
     WARNING,
     ArchiveView,
@@ -23,14 +26,10 @@ from assetcheck.api import (
     rule_data,
 )
 
-# C0 and C1 controls and DEL.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# The Unicode Bidi_Control characters: embeddings, overrides, isolates and the invisible marks
-# (LRM, RLM, ALM). They reorder how a name is displayed (``evil\u202egnp.js`` shows as
-# ``eviljs.png``) or make two names look alike.
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# Either: one search per name finds the rare name that holds one.
-_SUSPECT = re.compile(f"{_CONTROL.pattern[:-1]}{_BIDI.pattern[1:-1]}]")
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+_BIDI = re.compile(f"[{BIDI_CHARACTERS}]")
+# Any of them: one search per name finds the rare name that holds one.
+_SUSPECT = re.compile(f"[{CONTROL_CHARACTERS}{BIDI_CHARACTERS}{INVISIBLE_CHARACTERS}]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 # A segment that ends in a dot or a space (``.`` and ``..`` are segments of their own).
 _TRAILING = re.compile(r"(?:^|/)(?!\.\.?(?:/|$))([^/]*[. ])(?=/|$)")
@@ -377,8 +376,8 @@ def _collision(first: str, *others: str) -> Problem:
 
 _PATH_HINT = "Use relative paths with forward slashes only."
 _CHARACTER_HINT = (
-    "Rename the file without control or bidirectional formatting characters; no build tool "
-    "writes them, so treat the file as suspect."
+    "Rename the file without control, bidirectional formatting or invisible characters; no "
+    "build tool writes them, so treat the file as suspect."
 )
 
 
@@ -389,9 +388,10 @@ def _unsafe_reason(name: str, raw: bytes | None = None) -> tuple[str, str] | Non
         return "contains control characters", _CHARACTER_HINT
     if suspect:
         char = suspect.group()
+        what = "bidirectional formatting" if _BIDI.match(char) else "invisible"
         return (
-            f"contains the bidirectional formatting character U+{ord(char):04X} "
-            f"({unicodedata.name(char)}), which makes it display as another name",
+            f"contains the {what} character U+{ord(char):04X} "
+            f"({unicodedata.name(char, 'unassigned')}), which makes it display as another name",
             _CHARACTER_HINT,
         )
     # A name that is not UTF-8 shows its bad bytes escaped ("\\xe9"): judge the real bytes.
@@ -411,15 +411,19 @@ def unsafe_names(archive: ArchiveView) -> Iterator[Problem]:
     """An entry name that could write outside the extraction folder or confuse tools.
 
     Absolute paths, ``..`` segments, backslashes, drive letters (``C:x``), control characters
-    (C0, DEL and C1: ``\\x00``-``\\x1f``, ``\\x7f``-``\\x9f``) and bidirectional formatting
-    characters (overrides, embeddings, isolates and the LRM, RLM and ALM marks: U+202A-U+202E,
-    U+2066-U+2069, U+200E, U+200F, U+061C), which make a name display as another
-    (``evil\\u202egnp.js`` shows as ``eviljs.png``). The name is shown escaped. Names Windows
-    alone mishandles (``NUL.txt``, ``logo.png:hidden``, a trailing dot) are ``ZIP027``.
+    (C0, DEL and C1: ``\\x00``-``\\x1f``, ``\\x7f``-``\\x9f``; and the line and paragraph
+    separators U+2028, U+2029), bidirectional formatting characters (overrides, embeddings,
+    isolates and the LRM, RLM and ALM marks: U+202A-U+202E, U+2066-U+2069, U+200E, U+200F,
+    U+061C) and invisible ones (Unicode's default-ignorable characters that join or select
+    nothing: zero-width space U+200B, word joiner U+2060, soft hyphen U+00AD, byte-order mark
+    U+FEFF, Hangul fillers, tags, and the unassigned ones), which make a name display as another
+    (``evil\\u202egnp.js`` shows as ``eviljs.png``, ``logo\\u200b.png`` as ``logo.png``). The
+    name is shown escaped. Names Windows alone mishandles (``NUL.txt``, ``logo.png:hidden``, a
+    trailing dot) are ``ZIP027``.
 
     Passing: ``images/logo.png``, ``i18n/café.properties``.
     Failing: ``../../etc/cron.d/x``, ``/tmp/x``, ``C:\\x``, ``images\\logo.png``,
-    ``invoice\\u202efdp.exe``.
+    ``invoice\\u202efdp.exe``, ``logo\\u200b.png``.
     """
     for entry in archive.entries:
         found = _unsafe_reason(entry.name, entry.raw_name or None)

@@ -202,13 +202,18 @@ def test_a_hostile_name_cannot_write_to_the_terminal() -> None:
     "character",
     ["\x00", "\x1b", "\x7f", "\x85", "\x9b", "\u061c", "\u200e", "\u200f"]
     + [chr(c) for c in range(0x202A, 0x202F)]
-    + [chr(c) for c in range(0x2066, 0x206A)],
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + ["\u2028", "\u2029", "\u00ad", "\u200b", "\u2060", "\ufeff", "\U000e0041"],
     ids=lambda c: f"U+{ord(c):04X}",
 )
-def test_every_control_and_bidi_character_is_escaped(character: str) -> None:
+def test_every_control_bidi_and_invisible_character_is_escaped(character: str) -> None:
     from assetcheck.report.escape import controls_escaped
 
     code = ord(character)
-    assert controls_escaped(f"a{character}b") == (
-        f"a\\x{code:02x}b" if code <= 0xFF else f"a\\u{code:04x}b"
-    )
+    if code <= 0xFF:
+        escaped = f"\\x{code:02x}"
+    elif code <= 0xFFFF:
+        escaped = f"\\u{code:04x}"
+    else:
+        escaped = f"\\U{code:08x}"  # a tag character: U+E0041 is \U000e0041
+    assert controls_escaped(f"a{character}b") == f"a{escaped}b"

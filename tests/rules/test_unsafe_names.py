@@ -1,5 +1,6 @@
-"""Names that extract wrongly or display as another: ZIP022's control and bidirectional
-characters, ZIP027's Windows names, and ZIP021's collisions by case or Unicode normalisation."""
+"""Names that extract wrongly or display as another: ZIP022's control, bidirectional and
+invisible characters, ZIP027's Windows names, and ZIP021's collisions by case or Unicode
+normalisation."""
 
 from __future__ import annotations
 
@@ -204,6 +205,29 @@ def test_a_bidirectional_formatting_character_is_named(tmp_path: Path, char: str
     ]
 
 
+INVISIBLE = ["\u00ad", "\u200b", "\u2060", "\ufeff", "\u3164", "\U000e0041", "\u2065"]
+
+
+@pytest.mark.parametrize("char", INVISIBLE, ids=lambda c: f"U+{ord(c):04X}")
+def test_an_invisible_character_is_named(tmp_path: Path, char: str) -> None:
+    name = f"logo{char}.png"
+    described = unicodedata.name(char, "unassigned")
+    assert _findings(tmp_path, [name], "ZIP022") == [
+        (
+            name.encode("unicode_escape").decode("ascii"),
+            f"unsafe entry name: it contains the invisible character U+{ord(char):04X} "
+            f"({described}), which makes it display as another name",
+        )
+    ]
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029"], ids=["U+2028", "U+2029"])
+def test_a_line_or_paragraph_separator_is_a_control_character(tmp_path: Path, char: str) -> None:
+    assert _findings(tmp_path, [f"a{char}ok.txt"], "ZIP022") == [
+        (f"a\\u{ord(char):04x}ok.txt", "unsafe entry name: it contains control characters")
+    ]
+
+
 def test_a_bidirectional_character_only_in_the_unicode_path_field(tmp_path: Path) -> None:
     path = tmp_path / "app.jar"
     path.write_bytes(hostile.unicode_path("readme.txt", "evil\u202egnp.js"))
@@ -226,9 +250,11 @@ def test_a_bidirectional_character_only_in_the_unicode_path_field(tmp_path: Path
         "i18n/العربية.properties",
         "nbsp\u00a0name.txt",
         "emoji\u200d.txt",
+        "i18n/\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.properties",
+        "heart\u2764\ufe0f.txt",
         "META-INF/",
     ],
-    ids=["latin", "hebrew", "arabic", "nbsp", "zwj", "folder"],
+    ids=["latin", "hebrew", "arabic", "nbsp", "zwj", "zwnj", "variation-selector", "folder"],
 )
 def test_a_legitimate_unicode_name_is_not_unsafe(tmp_path: Path, name: str) -> None:
     assert _findings(tmp_path, [name], "ZIP022") == []
