@@ -452,11 +452,11 @@ def windows_names(archive: ArchiveView) -> Iterator[Problem]:
 
     Windows opens a device, not a file, for a file or folder named ``CON``, ``PRN``, ``AUX``,
     ``NUL``, ``COM1``-``COM9`` or ``LPT1``-``LPT9`` (and ``COM¹``-``COM³``, ``LPT¹``-``LPT³``),
-    in any case and with any extension (``NUL.txt``, ``images/aux.png``, ``Con.class``;
-    the list is ``rules/data/windows_names.toml``); it drops a trailing dot or space
-    (``run.jsp.`` is written as ``run.jsp``); and it reads ``logo.png:b`` as the NTFS
-    alternate data stream ``b`` of file ``logo.png``. Extracting such an entry on Windows
-    fails, writes to a device, or writes another file than the name says.
+    in any case and with any extension, spaces before it included (``NUL.txt``, ``NUL .txt``,
+    ``images/aux.png``, ``Con.class``; the list is ``rules/data/windows_names.toml``); it
+    drops a trailing dot or space (``run.jsp.`` is written as ``run.jsp``); and it reads
+    ``logo.png:b`` as the NTFS alternate data stream ``b`` of file ``logo.png``. Extracting
+    such an entry on Windows fails, writes to a device, or writes another file than the name says.
 
     A warning, where ``ZIP022`` is an error: the products load classes and resources from the
     jar itself and never write them out by entry name, so ``com/acme/Con.class`` works on
@@ -466,8 +466,8 @@ def windows_names(archive: ArchiveView) -> Iterator[Problem]:
     person using ``unzip`` or Explorer.
 
     Passing: ``images/logo.png``, ``com/acme/Console.class``, ``META-INF/``.
-    Failing: ``NUL.txt``, ``images/aux.png``, ``lib/com1/x.jar``, ``readme.txt.``,
-    ``notes :``, ``logo.png:hidden``.
+    Failing: ``NUL.txt``, ``NUL .txt``, ``images/aux.png``, ``lib/com1/x.jar``,
+    ``readme.txt.``, ``notes :``, ``logo.png:hidden``.
     """
     reserved = _reserved_pattern(tuple(rule_data("windows_names.toml").get("reserved", [])))
     for entry in archive.entries:
@@ -497,8 +497,9 @@ def windows_names(archive: ArchiveView) -> Iterator[Problem]:
 
 @functools.lru_cache(maxsize=8)
 def _reserved_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
-    """A segment that is a reserved name, alone, with an extension or with trailing spaces,
-    searched in the name with a "/" in front.
+    """A segment that is a reserved name, alone or followed by spaces, an extension or both,
+    searched in the name with a "/" in front. Windows reads the name before the first dot with
+    its trailing spaces dropped, so ``NUL .txt`` is ``NUL`` too.
 
     The names are one trie of ASCII-case-insensitive characters (``[cC][oO](?:[mM]...|[nN])``):
     three times faster than an alternation under ``re.I``, which also folds the Kelvin sign.
@@ -511,7 +512,7 @@ def _reserved_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
         for char in name.lower():
             node = node.setdefault(char, {})
         node[""] = {}
-    return re.compile(rf"/({_trie_pattern(trie) or '(?!)'}(?:\.[^/]*| +)?)(?=/|$)")
+    return re.compile(rf"/({_trie_pattern(trie) or '(?!)'} *(?:\.[^/]*)?)(?=/|$)")
 
 
 def _trie_pattern(node: dict[str, dict]) -> str:
