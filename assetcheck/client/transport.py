@@ -213,15 +213,25 @@ class _Decoder:
         deflated = self.encoding in ("gzip", "x-gzip", "deflate")
         # A gzip or a zlib header (what 'deflate' means in HTTP).
         self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 32) if deflated else None
+        # Servers that send 'deflate' without its zlib header are common enough that httpx
+        # and the browsers take raw deflate too, when the first bytes are not zlib.
+        self._may_be_raw = self.encoding == "deflate"
 
     def feed(self, chunk: bytes, room: int) -> bytes:
         """The chunk's bytes, at most ``room`` of them."""
         if self._inflater is None:
             return chunk
         try:
-            return self._inflater.decompress(chunk, room)
+            inflated = self._inflater.decompress(chunk, room)
         except zlib.error as exc:
-            raise self._corrupt(f"is corrupt ({exc})") from None
+            if not self._may_be_raw:
+                raise self._corrupt(f"is corrupt ({exc})") from None
+            self._may_be_raw = False
+            self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            return self.feed(chunk, room)
+        if chunk:
+            self._may_be_raw = False  # the zlib header was read: the stream is zlib
+        return inflated
 
     def end(self) -> None:
         """The answer ended: a compressed one must have ended its stream (and its checksum)."""

@@ -101,6 +101,32 @@ def test_a_compressed_answer_is_inflated_and_a_corrupt_one_is_a_clear_error(
         client.links()
 
 
+def _deflate(data: bytes, wbits: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    return packer.compress(data) + packer.flush()
+
+
+@pytest.mark.parametrize("wbits", [zlib.MAX_WBITS, -zlib.MAX_WBITS], ids=["zlib", "raw"])
+def test_a_deflate_answer_is_inflated_with_or_without_its_zlib_header(
+    client: MarketplaceClient, marketplace: StandInMarketplace, wbits: int
+) -> None:
+    # HTTP's 'deflate' is zlib; servers that send raw deflate are why httpx accepts both.
+    body = _deflate(_links_padded_to(1000), wbits)
+    marketplace.fail_next(Fault.raw(body, {"Content-Encoding": "deflate"}))
+    assert client.links().artifact
+    assert marketplace.count() == 1
+
+
+def test_a_deflate_answer_that_is_neither_is_a_clear_error(
+    client: MarketplaceClient, marketplace: StandInMarketplace
+) -> None:
+    marketplace.fail_next(
+        *[Fault.raw(b"\xff\xff not deflate", {"Content-Encoding": "deflate"})] * 4
+    )
+    with pytest.raises(ConnectionFailed, match="deflate data is corrupt"):
+        client.links()
+
+
 def test_a_compressed_answer_cut_before_its_end_is_not_taken(
     client: MarketplaceClient, marketplace: StandInMarketplace
 ) -> None:
