@@ -214,28 +214,37 @@ class _Decoder:
         # A gzip or a zlib header (what 'deflate' means in HTTP).
         self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 32) if deflated else None
         # Servers that send 'deflate' without its zlib header are common enough that httpx
-        # and the browsers take raw deflate too, when the first bytes are not zlib.
+        # and the browsers take raw deflate too, when the first bytes are not zlib: the first
+        # two bytes (a zlib header's length) are held until that is settled.
         self._may_be_raw = self.encoding == "deflate"
+        self._head = b""
 
     def feed(self, chunk: bytes, room: int) -> bytes:
         """The chunk's bytes, at most ``room`` of them."""
         if self._inflater is None:
             return chunk
-        try:
-            inflated = self._inflater.decompress(chunk, room)
-        except zlib.error as exc:
-            if not self._may_be_raw:
-                raise self._corrupt(f"is corrupt ({exc})") from None
-            self._may_be_raw = False
+        if self._may_be_raw:
+            self._head += chunk
+            if len(self._head) < 2:
+                return b""
+            chunk, self._head, self._may_be_raw = self._head, b"", False
+            try:
+                return self._inflater.decompress(chunk, room)
+            except zlib.error as exc:
+                first = exc  # what is reported when raw deflate fails too
             self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-            return self.feed(chunk, room)
-        if chunk:
-            self._may_be_raw = False  # the zlib header was read: the stream is zlib
-        return inflated
+            try:
+                return self._inflater.decompress(chunk, room)
+            except zlib.error:
+                raise self._corrupt(f"is corrupt ({first})") from None
+        try:
+            return self._inflater.decompress(chunk, room)
+        except zlib.error as exc:
+            raise self._corrupt(f"is corrupt ({exc})") from None
 
     def end(self) -> None:
         """The answer ended: a compressed one must have ended its stream (and its checksum)."""
-        if self._inflater is not None and not self._inflater.eof:
+        if self._inflater is not None and (self._head or not self._inflater.eof):
             raise self._corrupt("ends before its compressed stream does")
 
     def _corrupt(self, what: str) -> ExchangeFailed:

@@ -123,8 +123,20 @@ def test_a_deflate_answer_that_is_neither_is_a_clear_error(
     marketplace.fail_next(
         *[Fault.raw(b"\xff\xff not deflate", {"Content-Encoding": "deflate"})] * 4
     )
-    with pytest.raises(ConnectionFailed, match="deflate data is corrupt"):
+    # The zlib attempt's error is the one reported: raw deflate was only a fallback.
+    with pytest.raises(ConnectionFailed, match=r"deflate data is corrupt \(.*incorrect header"):
         client.links()
+
+
+@pytest.mark.parametrize("wbits", [zlib.MAX_WBITS, -zlib.MAX_WBITS], ids=["zlib", "raw"])
+def test_a_deflate_answer_arriving_a_byte_at_a_time_is_inflated(wbits: int) -> None:
+    from assetcheck.client.transport import _Decoder
+
+    body = _links_padded_to(1000)
+    decoder = _Decoder("deflate")
+    inflated = b"".join(decoder.feed(bytes([b]), 2000) for b in _deflate(body, wbits))
+    decoder.end()
+    assert inflated == body
 
 
 def test_a_compressed_answer_cut_before_its_end_is_not_taken(
