@@ -1,9 +1,10 @@
 """Fuzz target ``manifest``: the JAR-manifest parser and the OSGi header grammar.
 
-``read_manifest`` on the bytes; every ``parse_*`` function of ``assetcheck.osgi`` on each
-main-section header's value and on the whole text; then the manifest rules on a jar holding
-the bytes as ``META-INF/MANIFEST.MF`` next to a valid descriptor (so the rules comparing the
-two run too). Asserted: a verdict, error positions inside the text parsed, twice the same.
+``read_manifest`` on the bytes; every ``parse_*`` function of ``assetcheck.osgi`` on the
+first three main-section headers' values and on the whole text (the rules parse every header
+with its own parser); then the manifest rules on a jar holding the bytes as
+``META-INF/MANIFEST.MF`` next to a valid descriptor (so the rules comparing the two run too).
+Asserted: a verdict, error positions inside the text parsed, twice the same.
 """
 
 from __future__ import annotations

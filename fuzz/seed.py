@@ -282,10 +282,15 @@ _IMAGE_NAME = re.compile(r"\.(png|jpe?g|gif|webp|bmp)$", re.IGNORECASE)
 
 def _small_images(data: bytes) -> bytes:
     """An archive with its images (in bundled archives too) ``_shrunk``, entries otherwise as
-    they were; an archive ``zipfile`` cannot read whole (the hostile samples) as it is."""
+    they were; an archive ``zipfile`` cannot copy exactly (bytes before its first entry or a
+    comment, which a copy drops; damage that stops a read: the hostile samples) as it is."""
+    if not data.startswith(b"PK\x03\x04"):
+        return data
     out = io.BytesIO()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive, zipfile.ZipFile(out, "w") as copy:
+            if archive.comment:
+                return data
             for info in archive.infolist():
                 content = archive.read(info)
                 if _IMAGE_NAME.search(info.filename):

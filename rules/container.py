@@ -414,8 +414,8 @@ def unsafe_names(archive: ArchiveView) -> Iterator[Problem]:
     (C0, DEL and C1: ``\\x00``-``\\x1f``, ``\\x7f``-``\\x9f``; and the line and paragraph
     separators U+2028, U+2029), bidirectional formatting characters (overrides, embeddings,
     isolates and the LRM, RLM and ALM marks: U+202A-U+202E, U+2066-U+2069, U+200E, U+200F,
-    U+061C) and invisible ones (Unicode's default-ignorable characters that join or select
-    nothing: zero-width space U+200B, word joiner U+2060, soft hyphen U+00AD, byte-order mark
+    U+061C) and invisible ones (Unicode's default-ignorable characters that a name has no use
+    for: zero-width space U+200B, word joiner U+2060, soft hyphen U+00AD, byte-order mark
     U+FEFF, Hangul fillers, tags, and the unassigned ones), which make a name display as another
     (``evil\\u202egnp.js`` shows as ``eviljs.png``, ``logo\\u200b.png`` as ``logo.png``). The
     name is shown escaped. Names Windows alone mishandles (``NUL.txt``, ``logo.png:hidden``, a

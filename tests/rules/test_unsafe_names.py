@@ -255,9 +255,20 @@ def test_a_bidirectional_character_only_in_the_unicode_path_field(tmp_path: Path
         "emoji\u200d.txt",
         "i18n/\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.properties",
         "heart\u2764\ufe0f.txt",
+        "i18n/\u182a\u1820\u1822\u180e\u1820.properties",
         "META-INF/",
     ],
-    ids=["latin", "hebrew", "arabic", "nbsp", "zwj", "zwnj", "variation-selector", "folder"],
+    ids=[
+        "latin",
+        "hebrew",
+        "arabic",
+        "nbsp",
+        "zwj",
+        "zwnj",
+        "variation-selector",
+        "mongolian",
+        "folder",
+    ],
 )
 def test_a_legitimate_unicode_name_is_not_unsafe(tmp_path: Path, name: str) -> None:
     assert _findings(tmp_path, [name], "ZIP022") == []
