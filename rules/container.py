@@ -31,6 +31,8 @@ _BIDI = re.compile(f"[{BIDI_CHARACTERS}]")
 # Any of them: one search per name finds the rare name that holds one.
 _SUSPECT = re.compile(f"[{CONTROL_CHARACTERS}{BIDI_CHARACTERS}{INVISIBLE_CHARACTERS}]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
+# The printable characters Windows refuses in a file name (the colon is a stream: its own case).
+_FORBIDDEN = re.compile(r'[<>"|?*]')
 # A segment that ends in a dot or a space (``.`` and ``..`` are segments of their own).
 _TRAILING = re.compile(r"(?:^|/)(?!\.\.?(?:/|$))([^/]*[. ])(?=/|$)")
 SHOWN = 10  # how many examples a summary finding names
@@ -448,14 +450,15 @@ def unsafe_names(archive: ArchiveView) -> Iterator[Problem]:
 
 @rule("ZIP027", WARNING, ArchiveView)
 def windows_names(archive: ArchiveView) -> Iterator[Problem]:
-    """An entry name Windows cannot extract as is: a device name, a trailing dot or space, a colon.
+    """An entry name Windows cannot extract as is: a device name, a trailing dot or space, <>:"|?*.
 
     Windows opens a device, not a file, for a file or folder named ``CON``, ``PRN``, ``AUX``,
     ``NUL``, ``COM1``-``COM9`` or ``LPT1``-``LPT9`` (and ``COM¹``-``COM³``, ``LPT¹``-``LPT³``),
     in any case and with any extension, spaces before it included (``NUL.txt``, ``NUL .txt``,
     ``images/aux.png``, ``Con.class``; the list is ``rules/data/windows_names.toml``); it
     drops a trailing dot or space (``run.jsp.`` is written as ``run.jsp``); and it reads
-    ``logo.png:b`` as the NTFS alternate data stream ``b`` of file ``logo.png``. Extracting
+    ``logo.png:b`` as the NTFS alternate data stream ``b`` of file ``logo.png``; it refuses
+    ``< > " | ? *`` in a name (``what?.txt``). Extracting
     such an entry on Windows fails, writes to a device, or writes another file than the name says.
 
     A warning, where ``ZIP022`` is an error: the products load classes and resources from the
@@ -467,7 +470,7 @@ def windows_names(archive: ArchiveView) -> Iterator[Problem]:
 
     Passing: ``images/logo.png``, ``com/acme/Console.class``, ``META-INF/``.
     Failing: ``NUL.txt``, ``NUL .txt``, ``images/aux.png``, ``lib/com1/x.jar``,
-    ``readme.txt.``, ``notes :``, ``logo.png:hidden``.
+    ``readme.txt.``, ``notes :``, ``logo.png:hidden``, ``help/what?.html``.
     """
     reserved = _reserved_pattern(tuple(rule_data("windows_names.toml").get("reserved", [])))
     for entry in archive.entries:
@@ -479,6 +482,7 @@ def windows_names(archive: ArchiveView) -> Iterator[Problem]:
             or name.endswith((".", " "))
             or "./" in name
             or " /" in name
+            or _FORBIDDEN.search(name)
             or reserved.search("/" + name)
         ):
             for reason, hint in _windows_reasons(name, reserved):
@@ -548,6 +552,15 @@ def _windows_reasons(name: str, reserved: re.Pattern[str]) -> Iterator[tuple[str
             f"'{_escaped(segment)}' ends in a dot or a space, which Windows drops"
             + (f" (it writes '{_escaped(kept)}')" if kept else ""),
             "Rename it without the trailing dot or space.",
+        )
+    found = _FORBIDDEN.search(name)
+    if found:
+        start = name.rfind("/", 0, found.start()) + 1
+        segment = name[start:].split("/", 1)[0]
+        yield (
+            f"'{_escaped(segment)}' contains '{found.group()}', which Windows does not allow in "
+            "a file name",
+            'Rename it without any of < > " | ? *.',
         )
     # "C:x" is ZIP022's drive letter; a colon after it is still a stream.
     drive = 2 if _DRIVE.match(name) else 0

@@ -70,6 +70,13 @@ def _trailing(segment: str, kept: str) -> str:
     )
 
 
+def _forbidden(segment: str, char: str) -> str:
+    return (
+        f"unsafe entry name on Windows: '{segment}' contains '{char}', which Windows does not "
+        "allow in a file name"
+    )
+
+
 def _colon(segment: str, file: str, stream: str) -> str:
     return (
         f"unsafe entry name on Windows: '{segment}' contains ':', which NTFS reads as an "
@@ -98,6 +105,12 @@ WINDOWS_NAMES = [
     ("logo.png:hidden", "logo.png:hidden", [_colon("logo.png:hidden", "logo.png", "hidden")]),
     ("a/b:c/d.txt", "a/b:c/d.txt", [_colon("b:c", "b", "c")]),
     ("C:foo:bar", "C:foo:bar", [_colon("foo:bar", "foo", "bar")]),
+    ("help/what?.html", "help/what?.html", [_forbidden("what?.html", "?")]),
+    ("a/b*c/d.txt", "a/b*c/d.txt", [_forbidden("b*c", "*")]),
+    ('say"hi".txt', 'say"hi".txt', [_forbidden('say"hi".txt', '"')]),
+    ("x<y>.txt", "x<y>.txt", [_forbidden("x<y>.txt", "<")]),
+    ("lib/a|b.jar", "lib/a|b.jar", [_forbidden("a|b.jar", "|")]),
+    ("nul?.txt", "nul?.txt", [_forbidden("nul?.txt", "?")]),
 ]
 
 
@@ -126,6 +139,8 @@ def test_a_name_windows_cannot_extract_says_why(
         "icon.aux",
         "my.con.txt",
         "prn_1.txt",
+        "com/acme/Outer$Inner.class",
+        "docs/a#b&c+d=e.txt",
         "nul x.txt",
         "a/./b.txt",
         ".hidden",
