@@ -91,15 +91,6 @@ class Suggestions:
         )
 
 
-def similar_entry(container: Any, ref: str) -> str | None:
-    """An existing entry a broken image reference probably meant: another extension or case."""
-    return Suggestions(container).similar(ref)
-
-
-def missing_image_hint(container: Any, ref: str, where: str) -> str:
-    return Suggestions(container).hint(ref, where)
-
-
 def example_refs(refs: list[str]) -> str:
     shown = ", ".join(f"'{clip(ref)}'" for ref in refs[:SHOWN_PLACES])
     return shown + (f" and {len(refs) - SHOWN_PLACES:,} more" if len(refs) > SHOWN_PLACES else "")
@@ -834,7 +825,8 @@ def duplicate_module_keys(view: DescriptorView) -> Iterator[Problem]:
         count = len(others)
         yield Problem(
             f"the module key {clip(key)!r} of <{first.tag}> on line {first.sourceline} is "
-            f"used again by {count:,} module{'s' if count > 1 else ''} that apply with it: "
+            f"used again by {count:,} module{'s that apply' if count > 1 else ' that applies'} "
+            f"with it: "
             f"{_where(others)} (expected unique module keys)",
             hint="Rename the modules' key attributes so each is unique (references to them, "
             "such as pluginKey:moduleKey, must follow), or restrict them to different "

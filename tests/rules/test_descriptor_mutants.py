@@ -104,6 +104,7 @@ def test_a_single_clash_names_the_one_other_module(tmp_path: Path) -> None:
     assert line is not None
     assert message.startswith(
         f"the module key 'k' of <web-item> on line {line - 1} is used again by 1 module "
+        "that applies with it: "
     )
     assert message.endswith(f": <web-item> on line {line} (expected unique module keys)")
 
