@@ -826,8 +826,7 @@ def duplicate_module_keys(view: DescriptorView) -> Iterator[Problem]:
         yield Problem(
             f"the module key {clip(key)!r} of <{first.tag}> on line {first.sourceline} is "
             f"used again by {count:,} module{'s that apply' if count > 1 else ' that applies'} "
-            f"with it: "
-            f"{_where(others)} (expected unique module keys)",
+            f"with it: {_where(others)} (expected unique module keys)",
             hint="Rename the modules' key attributes so each is unique (references to them, "
             "such as pluginKey:moduleKey, must follow), or restrict them to different "
             "applications.",
