@@ -458,8 +458,8 @@ def windows_names(archive: ArchiveView) -> Iterator[Problem]:
     ``images/aux.png``, ``Con.class``; the list is ``rules/data/windows_names.toml``); it
     drops a trailing dot or space (``run.jsp.`` is written as ``run.jsp``); and it reads
     ``logo.png:b`` as the NTFS alternate data stream ``b`` of file ``logo.png``; it refuses
-    ``< > " | ? *`` in a name (``what?.txt``). Extracting
-    such an entry on Windows fails, writes to a device, or writes another file than the name says.
+    ``< > " | ? *`` in a name (``what?.txt``). Extracting such an entry on Windows fails,
+    writes to a device, or writes another file than the name says.
 
     A warning, where ``ZIP022`` is an error: the products load classes and resources from the
     jar itself and never write them out by entry name, so ``com/acme/Con.class`` works on
@@ -555,8 +555,7 @@ def _windows_reasons(name: str, reserved: re.Pattern[str]) -> Iterator[tuple[str
         )
     found = _FORBIDDEN.search(name)
     if found:
-        start = name.rfind("/", 0, found.start()) + 1
-        segment = name[start:].split("/", 1)[0]
+        segment = _segment_at(name, found.start())
         yield (
             f"'{_escaped(segment)}' contains '{found.group()}', which Windows does not allow in "
             "a file name",
@@ -566,13 +565,19 @@ def _windows_reasons(name: str, reserved: re.Pattern[str]) -> Iterator[tuple[str
     drive = 2 if _DRIVE.match(name) else 0
     colon = name.find(":", drive)
     if colon >= 0:
-        segment = name[max(name.rfind("/", 0, colon) + 1, drive) :].split("/", 1)[0]
+        segment = _segment_at(name, colon, drive)
         file, _, stream = segment.partition(":")
         yield (
             f"'{_escaped(segment)}' contains ':', which NTFS reads as an alternate data stream "
             f"(the hidden stream '{_escaped(stream)}' of the file '{_escaped(file)}')",
             "Rename it without ':'.",
         )
+
+
+def _segment_at(name: str, at: int, start: int = 0) -> str:
+    """The path segment of ``name`` that holds index ``at``, beginning no earlier than ``start``."""
+    begin = max(name.rfind("/", 0, at) + 1, start)
+    return name[begin:].split("/", 1)[0]
 
 
 def _escaped(name: str) -> str:
